@@ -1,0 +1,109 @@
+/**
+ * The error hierarchy. Every error carries a stable `code` (documented in docs/errors.md) and a
+ * message that says what to do next. Database errors keep the SQL and parameters that caused
+ * them, and the driver's error as `cause`.
+ *
+ * Core errors live here; ORM errors (DetachedInstanceError, LazyLoadError, ...) extend these in
+ * src/orm/errors.ts, so `catch (e) { if (e instanceof InvalidRequestError) ... }` covers both.
+ */
+export class AthanorError extends Error {
+  /** Stable identifier, e.g. "invalid-request"; never changes between releases. */
+  readonly code: string = "athanor";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A function was called with arguments it cannot use (raised before any SQL is sent). */
+export class ArgumentError extends AthanorError {
+  override readonly code: string = "argument";
+}
+
+/** The call is valid in itself but not in the current state (SQLAlchemy's InvalidRequestError). */
+export class InvalidRequestError extends AthanorError {
+  override readonly code: string = "invalid-request";
+}
+
+/** `one()` found no row. */
+export class NoResultFound extends InvalidRequestError {
+  override readonly code: string = "no-result-found";
+}
+
+/** `one()` / `oneOrNone()` found more than one row. */
+export class MultipleResultsFound extends InvalidRequestError {
+  override readonly code: string = "multiple-results-found";
+}
+
+/** A statement could not be compiled (unsupported construct, missing ON clause, ...). */
+export class CompileError extends AthanorError {
+  override readonly code: string = "compile";
+}
+
+/** No connection could be checked out of the pool within `poolTimeout`. */
+export class PoolTimeoutError extends AthanorError {
+  override readonly code: string = "pool-timeout";
+}
+
+/** The engine or connection was used after `dispose()` / `close()`. */
+export class ResourceClosedError extends InvalidRequestError {
+  override readonly code: string = "resource-closed";
+}
+
+export interface DatabaseErrorDetails {
+  sql: string;
+  params: readonly unknown[];
+  /** PostgreSQL SQLSTATE, e.g. "23505". */
+  sqlstate: string | undefined;
+  cause: unknown;
+}
+
+/**
+ * An error raised by the database or the driver while running a statement. Subclasses follow
+ * PEP 249 (as SQLAlchemy does) and are chosen from the SQLSTATE class.
+ */
+export class DatabaseError extends AthanorError {
+  override readonly code: string = "database";
+  readonly sql: string;
+  readonly params: readonly unknown[];
+  readonly sqlstate: string | undefined;
+  constructor(message: string, details: DatabaseErrorDetails) {
+    super(`${message}\n[SQL: ${details.sql}]\n[parameters: ${formatParams(details.params)}]`, {
+      cause: details.cause,
+    });
+    this.sql = details.sql;
+    this.params = details.params;
+    this.sqlstate = details.sqlstate;
+  }
+}
+
+/** Constraint violations: unique, foreign key, not null, check (SQLSTATE class 23). */
+export class IntegrityError extends DatabaseError {
+  override readonly code: string = "integrity";
+}
+/** Bad data: invalid text representation, out of range, division by zero (class 22). */
+export class DataError extends DatabaseError {
+  override readonly code: string = "data";
+}
+/** Syntax errors, undefined tables or columns, privileges (class 42). */
+export class ProgrammingError extends DatabaseError {
+  override readonly code: string = "programming";
+}
+/** Connection failures, shutdowns, serialization failures, lock timeouts (classes 08, 40, 53, 55, 57, 58). */
+export class OperationalError extends DatabaseError {
+  override readonly code: string = "operational";
+}
+/** Everything else the server reports (class XX, internal errors). */
+export class InternalError extends DatabaseError {
+  override readonly code: string = "internal";
+}
+
+function formatParams(params: readonly unknown[]): string {
+  const shown = params.slice(0, 10).map((p) => {
+    if (typeof p === "bigint") return `${p}n`;
+    if (p instanceof Date) return p.toISOString();
+    if (Array.isArray(p) && p.length > 10) return `[${p.slice(0, 10).join(", ")}, ... ${p.length} items]`;
+    return JSON.stringify(p) ?? String(p);
+  });
+  return `[${shown.join(", ")}${params.length > 10 ? `, ... ${params.length} in all` : ""}]`;
+}
