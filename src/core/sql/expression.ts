@@ -19,8 +19,12 @@ export class Expression<T = unknown> {
     /** SQL type used to bind values compared against this expression (casts, JSON encoding). */
     readonly sqlType: SqlType<T> | undefined = undefined,
     /** How errors name this expression, e.g. "User.email". */
-    readonly description: string = "expression",
+    protected readonly descriptionText: string = "expression",
   ) {}
+
+  get description(): string {
+    return this.descriptionText;
+  }
 
   eq(other: Operand<T> | null): Predicate { return this.compare("=", other, "eq"); }
   ne(other: Operand<T> | null): Predicate { return this.compare("<>", other, "ne"); }

@@ -1,0 +1,101 @@
+/**
+ * Loader options only record (path, strategy, arguments); the strategies in ./strategies do the
+ * work. `selectinload(User.orders).selectinload(Order.products)` is one chain of two steps.
+ */
+import { ArgumentError } from "../../core/errors.js";
+import { describeValue } from "../../core/sql/expression.js";
+import { isRelationshipAttribute, type RelationshipAttribute } from "../mapping/instrumented.js";
+
+export type StrategyKey =
+  | "selectin" | "joined" | "subquery" | "immediate" | "contains_eager"
+  | "raise" | "raise_on_sql" | "noload" | "default";
+
+export interface StrategyArgs {
+  /** joinedload: INNER JOIN instead of LEFT OUTER JOIN. */
+  readonly innerjoin?: boolean;
+  /** selectinload on a self-referential relationship: how many more levels to load (-1: until empty). */
+  readonly recursionDepth?: number;
+  /** raiseload: raise only when SQL would be needed (lazy="raise_on_sql"). */
+  readonly sqlOnly?: boolean;
+}
+
+export interface LoadStep {
+  /** A relationship, or "*" for every relationship at this point of the path. */
+  readonly attribute: RelationshipAttribute | "*";
+  readonly strategy: StrategyKey;
+  readonly args: StrategyArgs;
+}
+
+type Attr = RelationshipAttribute<unknown, unknown, boolean>;
+
+/** A chain of loader steps from the queried entity. Immutable, like statements. */
+export class Load {
+  constructor(readonly steps: readonly LoadStep[]) {}
+
+  private then(attribute: Attr | "*", strategy: StrategyKey, args: StrategyArgs = {}): Load {
+    return new Load([...this.steps, checkStep(attribute, strategy, args, this.steps)]);
+  }
+
+  selectinload(attr: Attr, args?: Pick<StrategyArgs, "recursionDepth">): Load { return this.then(attr, "selectin", args); }
+  joinedload(attr: Attr, args?: Pick<StrategyArgs, "innerjoin">): Load { return this.then(attr, "joined", args); }
+  subqueryload(attr: Attr): Load { return this.then(attr, "subquery"); }
+  immediateload(attr: Attr): Load { return this.then(attr, "immediate"); }
+  containsEager(attr: Attr): Load { return this.then(attr, "contains_eager"); }
+  raiseload(attr: Attr | "*", args?: Pick<StrategyArgs, "sqlOnly">): Load {
+    return this.then(attr, args?.sqlOnly ? "raise_on_sql" : "raise", args);
+  }
+  noload(attr: Attr | "*"): Load { return this.then(attr, "noload"); }
+  /** Go through a relationship without changing how it loads, to set options further down. */
+  defaultload(attr: Attr): Load { return this.then(attr, "default"); }
+}
+
+function checkStep(attribute: unknown, strategy: StrategyKey, args: StrategyArgs, previous: readonly LoadStep[]): LoadStep {
+  if (attribute === "*") {
+    if (strategy !== "raise" && strategy !== "raise_on_sql" && strategy !== "noload") {
+      throw new ArgumentError(`"*" is accepted by raiseload() and noload() only.`);
+    }
+    return { attribute, strategy, args };
+  }
+  if (!isRelationshipAttribute(attribute)) {
+    throw new ArgumentError(
+      `${strategyName(strategy)}() expects a relationship attribute such as User.orders, got ${describeValue(attribute)}.` +
+        (typeof attribute === "string" ? " Pass the class attribute (User.orders), not its name." : ""),
+    );
+  }
+  const last = previous[previous.length - 1];
+  if (last !== undefined && last.attribute !== "*") {
+    const expected = last.attribute.property.target;
+    if (attribute.parent.mapper !== expected) {
+      throw new ArgumentError(
+        `${strategyName(strategy)}(${attribute.description}) cannot follow ${last.attribute.description}: that path reaches ` +
+          `${expected.name}, so the next step must be one of ${expected.name}'s relationships.`,
+      );
+    }
+  }
+  return { attribute, strategy, args };
+}
+
+function strategyName(strategy: StrategyKey): string {
+  const names: Record<StrategyKey, string> = {
+    selectin: "selectinload", joined: "joinedload", subquery: "subqueryload", immediate: "immediateload",
+    contains_eager: "containsEager", raise: "raiseload", raise_on_sql: "raiseload", noload: "noload", default: "defaultload",
+  };
+  return names[strategy];
+}
+
+const root = new Load([]);
+
+/** One batch query per level: `SELECT ... WHERE orders.user_id = ANY($1)`. Best for collections. */
+export const selectinload = (attr: Attr, args?: Pick<StrategyArgs, "recursionDepth">): Load => root.selectinload(attr, args);
+/** LEFT OUTER JOIN in the same query. Best for many-to-one / one-to-one; collections need `.unique()`. */
+export const joinedload = (attr: Attr, args?: Pick<StrategyArgs, "innerjoin">): Load => root.joinedload(attr, args);
+/** Re-runs the parent query as a subquery joined to the children. */
+export const subqueryload = (attr: Attr): Load => root.subqueryload(attr);
+/** One query per parent object, right after the parents load. */
+export const immediateload = (attr: Attr): Load => root.immediateload(attr);
+/** Fill the relationship from a join the statement already has (filtered, ordered, aliased). */
+export const containsEager = (attr: Attr): Load => root.containsEager(attr);
+/** Reading the relationship (or, with "*", every relationship not otherwise loaded) raises. */
+export const raiseload = (attr: Attr | "*", args?: Pick<StrategyArgs, "sqlOnly">): Load => root.raiseload(attr, args);
+export const noload = (attr: Attr | "*"): Load => root.noload(attr);
+export const defaultload = (attr: Attr): Load => root.defaultload(attr);

@@ -1,0 +1,113 @@
+/**
+ * selectinload: after the parents arrive, one batch query per relationship level keyed on the
+ * parents' keys (see keyed-query.ts). No query when no parent needs it; parents without related
+ * rows get [] (or null). Many-to-one skips targets already in the identity map. A self-referential
+ * relationship with `recursionDepth` repeats on each new level (-1: until a level is empty).
+ */
+import { setRaw } from "../../mapping/backrefs.js";
+import { STATE, type Instrumented } from "../../mapping/instance-state.js";
+import type { RelationshipProperty } from "../../mapping/mapper.js";
+import type { LoadContext } from "../context.js";
+import { instanceFromRow } from "../hydrate.js";
+import type { ChildLoad } from "../path-options.js";
+import { keyedQuery, keyParams, parentKey, rowGroupKey } from "./keyed-query.js";
+import { identityKey } from "../../mapping/identity-key.js";
+import type { PathNode } from "../path-options.js";
+import type { Predicate } from "../../../core/sql/expression.js";
+import type { EntityLike } from "../../mapping/instrumented.js";
+
+export interface KeyedLoadSpec {
+  readonly rel: RelationshipProperty;
+  readonly node: PathNode;
+  readonly criteria: Predicate | undefined;
+  readonly targetEntity: EntityLike | undefined;
+}
+
+function needsLoad(ctx: LoadContext, parent: Instrumented, rel: RelationshipProperty): boolean {
+  return ctx.populateExisting || parent[STATE].rels?.[rel.index] === undefined;
+}
+
+/** Loads `spec.rel` for every parent that needs it, with one query. Returns the objects loaded. */
+export async function loadKeyed(ctx: LoadContext, spec: KeyedLoadSpec, parents: readonly Instrumented[], force = false): Promise<void> {
+  const { rel } = spec;
+  const pending = force ? parents : parents.filter((p) => needsLoad(ctx, p, rel));
+  if (pending.length === 0) return;
+  if (rel.direction === "many-to-one") return loadManyToOne(ctx, spec, pending);
+  const keys: unknown[] = [];
+  const seen = new Set<unknown>();
+  for (const p of pending) {
+    const key = parentKey(p, rel);
+    if (key !== undefined && !seen.has(key)) { seen.add(key); keys.push(key); }
+  }
+  const groups = new Map<unknown, Instrumented[]>();
+  if (keys.length > 0) {
+    const query = keyedQuery(rel, spec.targetEntity, spec.criteria);
+    const result = await ctx.session.run(query.node, keyParams(rel, pending, keys));
+    for (const row of result.rows) {
+      const obj = instanceFromRow(ctx, rel.target, row, query.keyCount, spec.node);
+      if (obj === null) continue;
+      const key = rowGroupKey(row, query.keyCount);
+      const list = groups.get(key);
+      if (list === undefined) groups.set(key, [obj]);
+      else list.push(obj);
+    }
+  }
+  for (const p of pending) {
+    const key = parentKey(p, rel);
+    const found = key === undefined ? undefined : groups.get(key);
+    setRaw(p, rel, rel.uselist ? found ?? [] : found?.[0] ?? null);
+  }
+}
+
+async function loadManyToOne(ctx: LoadContext, spec: KeyedLoadSpec, parents: readonly Instrumented[]): Promise<void> {
+  const { rel } = spec;
+  const keys: unknown[] = [];
+  const seen = new Set<unknown>();
+  for (const p of parents) {
+    const key = parentKey(p, rel);
+    if (key === undefined || seen.has(key)) continue;
+    seen.add(key);
+    // Targets already in the identity map need no query (unless overwriting was asked for).
+    if (ctx.populateExisting || ctx.lookup(rel.target, key) === undefined || spec.criteria !== undefined) keys.push(key);
+  }
+  const found = new Map<unknown, Instrumented>();
+  if (keys.length > 0) {
+    const query = keyedQuery(rel, spec.targetEntity, spec.criteria);
+    const result = await ctx.session.run(query.node, keyParams(rel, parents, keys));
+    const pkIndexes = rel.target.primaryKey.map((c) => c.index);
+    for (const row of result.rows) {
+      const obj = instanceFromRow(ctx, rel.target, row, 0, spec.node);
+      if (obj !== null) found.set(identityKey(pkIndexes.map((i) => row[i])), obj);
+    }
+  }
+  for (const p of parents) {
+    const key = parentKey(p, rel);
+    const target = key === undefined ? null : found.get(key) ?? (spec.criteria === undefined ? ctx.lookup(rel.target, key) : undefined) ?? null;
+    setRaw(p, rel, target);
+  }
+}
+
+export async function loadSelectIn(ctx: LoadContext, child: ChildLoad, parents: readonly Instrumented[]): Promise<void> {
+  const spec = { rel: child.rel, node: child.node, criteria: child.criteria, targetEntity: child.targetEntity };
+  await loadKeyed(ctx, spec, parents);
+  const depth = child.args.recursionDepth;
+  if (depth === undefined || child.rel.parent !== child.rel.target) return;
+  // Self-referential trees: each level's children are the next level's parents.
+  let remaining = depth < 0 ? Number.POSITIVE_INFINITY : depth;
+  let level = collect(parents, child.rel);
+  while (remaining > 0 && level.length > 0) {
+    await loadKeyed(ctx, spec, level);
+    level = collect(level, child.rel);
+    remaining -= 1;
+  }
+}
+
+function collect(parents: readonly Instrumented[], rel: RelationshipProperty): Instrumented[] {
+  const out: Instrumented[] = [];
+  for (const p of parents) {
+    const v = p[STATE].rels?.[rel.index];
+    if (Array.isArray(v)) out.push(...(v as Instrumented[]));
+    else if (v) out.push(v as Instrumented);
+  }
+  return out;
+}

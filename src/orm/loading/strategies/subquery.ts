@@ -1,0 +1,73 @@
+/**
+ * subqueryload: re-runs the parent statement as a subquery that yields the parents' keys and joins
+ * the related table to it: `SELECT anon_1.id, orders.* FROM (SELECT users.id AS id FROM users
+ * WHERE ... LIMIT ...) AS anon_1 JOIN orders ON anon_1.id = orders.user_id`. It needs no key list
+ * from the first query, only its text. Below the first level Athanor keys the query on the
+ * parents already loaded (the selectin form), which returns the same rows with less SQL nesting.
+ */
+import { ColumnExpression } from "../../../core/schema/table.js";
+import { freeze, nextAliasId, type AliasNode, type ExprNode, type FromNode, type SelectNode } from "../../../core/sql/nodes.js";
+import { and } from "../../../core/sql/operators.js";
+import { setRaw } from "../../mapping/backrefs.js";
+import { STATE, type Instrumented } from "../../mapping/instance-state.js";
+import { columnOf } from "../../mapping/join-condition.js";
+import type { LoadContext } from "../context.js";
+import { instanceFromRow } from "../hydrate.js";
+import type { ChildLoad } from "../path-options.js";
+import { parentKey, rowGroupKey } from "./keyed-query.js";
+import { loadKeyed } from "./select-in.js";
+
+export async function loadSubquery(
+  ctx: LoadContext, child: ChildLoad, parents: readonly Instrumented[], atRoot: boolean, values?: Readonly<Record<string, unknown>>,
+): Promise<void> {
+  const rel = child.rel;
+  const base = ctx.rootSelect;
+  const rootColumn = base?.columns[0];
+  if (!atRoot || base === undefined || rootColumn?.kind !== "column") {
+    await loadKeyed(ctx, { rel, node: child.node, criteria: child.criteria, targetEntity: child.targetEntity }, parents);
+    return;
+  }
+  const pending = parents.filter((p) => ctx.populateExisting || p[STATE].rels?.[rel.index] === undefined);
+  if (pending.length === 0) return;
+  const rootFrom = rootColumn.from;
+  const keySpecs = rel.pairs.map(([local]) => local);
+  const inner: SelectNode = freeze({
+    ...base,
+    columns: keySpecs.map((spec, i) => freeze({ kind: "label", expr: columnOf(rootFrom, spec).node, name: `key_${i}` } as const)),
+  });
+  const anon: AliasNode = freeze({ kind: "alias", of: inner, name: undefined, id: nextAliasId() });
+  const anonKeys = keySpecs.map((spec, i) => new ColumnExpression({ ...spec, name: `key_${i}` }, anon, `key_${i}`));
+  const target = child.targetEntity ?? rel.target.entity;
+  let from: FromNode;
+  if (rel.secondary === undefined) {
+    const on = and(...rel.pairs.map(([, remote], i) => anonKeys[i]!.eq(columnOf(target.fromNode, remote))));
+    from = freeze({ kind: "join", left: anon, right: target.fromNode, on: (child.criteria ? and(on, child.criteria) : on).node, type: "inner" });
+  } else {
+    const secondary: AliasNode = freeze({ kind: "alias", of: rel.secondary.node, name: undefined, id: nextAliasId() });
+    const onSecondary = and(...rel.pairs.map(([, s], i) => anonKeys[i]!.eq(columnOf(secondary, s))));
+    const onTarget = and(...rel.secondaryPairs.map(([s, t]) => columnOf(secondary, s).eq(columnOf(target.fromNode, t))));
+    const first: FromNode = freeze({ kind: "join", left: anon, right: secondary, on: onSecondary.node, type: "inner" });
+    from = freeze({ kind: "join", left: first, right: target.fromNode, on: (child.criteria ? and(onTarget, child.criteria) : onTarget).node, type: "inner" });
+  }
+  const leading: ExprNode[] = anonKeys.map((k) => k.node);
+  const node: SelectNode = freeze({
+    kind: "select", columns: [...leading, ...target.columns().map((c) => c.node)], from: [from], where: undefined,
+    groupBy: [], having: undefined, orderBy: [], limit: undefined, offset: undefined, distinct: false, forUpdate: false,
+  });
+  const result = await ctx.session.run(node, values);
+  const groups = new Map<unknown, Instrumented[]>();
+  for (const row of result.rows) {
+    const obj = instanceFromRow(ctx, rel.target, row, leading.length, child.node);
+    if (obj === null) continue;
+    const key = rowGroupKey(row, leading.length);
+    const list = groups.get(key) ?? [];
+    // A parent repeated in the parent query repeats its children here; keep each once.
+    if (!list.includes(obj)) list.push(obj);
+    groups.set(key, list);
+  }
+  for (const p of pending) {
+    const key = parentKey(p, rel);
+    const found = key === undefined ? undefined : groups.get(key);
+    setRaw(p, rel, rel.uselist ? found ?? [] : found?.[0] ?? null);
+  }
+}

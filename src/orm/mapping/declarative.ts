@@ -1,0 +1,233 @@
+/**
+ * Declaring entities. One place per field, type and mapping together:
+ *
+ * ```ts
+ * interface Models { User: User; Order: Order }
+ * const Base = declarativeBase<Models>();
+ *
+ * export class User extends Base.entity("users", {
+ *   id: column.integer().primaryKey(),
+ *   email: column.text(),
+ *   orders: Base.many("Order", { backPopulates: "user" }),
+ * }) {
+ *   get domain() { return this.email.split("@")[1]; }   // methods live on loaded objects too
+ * }
+ * export class Order extends Base.entity("orders", { ... user: Base.one("User", { backPopulates: "orders" }) }) {}
+ * Base.register({ User, Order });
+ * ```
+ *
+ * Relationships name their target by string, resolved through the `Models` interface, because a
+ * class cannot reference another class inside its own `extends` expression without TS2506
+ * (docs/design.md). `register` is type-checked against `Models`, so a forgotten entity is a
+ * compile error.
+ */
+import { ArgumentError } from "../../core/errors.js";
+import { columnSpec, Table, type ColumnSpec, type TableOptions } from "../../core/schema/table.js";
+import type { AliasNode, TableNode } from "../../core/sql/nodes.js";
+import { MappingError } from "../errors.js";
+import { installAccessors } from "./accessors.js";
+import { ColumnBuilder, snakeCase } from "./column-builder.js";
+import { InstrumentedColumn, RelationshipAttribute, type EntityLike } from "./instrumented.js";
+import { InstanceState, NOT_SET, STATE, stateOf, type Instrumented } from "./instance-state.js";
+import { Mapper, type RelationshipDeclaration } from "./mapper.js";
+import { Registry } from "./registry.js";
+import { relationshipSpec, type RelationshipOptions, type RelationshipSpec } from "./relationship-spec.js";
+import { inspect } from "node:util";
+
+// ---------------------------------------------------------------------------------------------
+// Types
+
+// `any` is needed only for these two constraints: `ColumnBuilder<T>` is invariant in T because of
+// its generic methods, so no other type admits every column. They never appear in a value type.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyColumn = ColumnBuilder<any, boolean>;
+export type FieldDeclaration = AnyColumn | RelationshipSpec<string, boolean>;
+export type Fields = Record<string, FieldDeclaration>;
+
+export type ColumnKeys<F> = { [K in keyof F]: F[K] extends AnyColumn ? K : never }[keyof F];
+export type RelationshipKeys<F> = { [K in keyof F]: F[K] extends RelationshipSpec<string, boolean> ? K : never }[keyof F];
+
+type ColumnValue<C> = C extends ColumnBuilder<infer T, boolean> ? T : never;
+type RelationshipValue<R, M> = R extends RelationshipSpec<infer Target, infer Many>
+  ? Target extends keyof M ? (Many extends true ? M[Target][] : M[Target] | null) : never
+  : never;
+
+/** The instance type of an entity: columns as their values, relationships as their targets. */
+export type EntityShape<F, M> = {
+  -readonly [K in keyof F]: F[K] extends AnyColumn ? ColumnValue<F[K]> : RelationshipValue<F[K], M>;
+};
+
+type OptionalColumnKeys<F> = { [K in keyof F]: F[K] extends ColumnBuilder<unknown, true> ? K : never }[keyof F];
+
+/** What `new User({...})` accepts: required columns, optional defaulted/nullable ones and relationships. */
+export type InsertShape<F, M> =
+  & { [K in Exclude<ColumnKeys<F>, OptionalColumnKeys<F>>]: ColumnValue<F[K]> }
+  & { [K in OptionalColumnKeys<F>]?: ColumnValue<F[K]> }
+  & { [K in RelationshipKeys<F>]?: RelationshipValue<F[K], M> };
+
+/** Class-level attributes: `User.email` (a typed column expression), `User.orders` (a relationship). */
+export type EntityAttributes<F, M> = {
+  readonly [K in keyof F]: F[K] extends AnyColumn
+    ? InstrumentedColumn<ColumnValue<F[K]>>
+    : F[K] extends RelationshipSpec<infer Target, infer Many>
+      ? Target extends keyof M ? RelationshipAttribute<EntityShape<F, M>, M[Target], Many> : never
+      : never;
+};
+
+export interface EntityStatics {
+  readonly [ENTITY]: EntityLike;
+}
+
+export type EntityClass<F extends Fields, M> = (new (init?: InsertShape<F, M>) => EntityShape<F, M>) &
+  EntityAttributes<F, M> & EntityStatics;
+
+/** Any mapped class (what select(), get() and loader options accept). */
+export type MappedClass<T = object> = (abstract new (...args: never[]) => T) & EntityStatics;
+
+export const ENTITY: unique symbol = Symbol("athanor.entity");
+
+export interface DeclarativeBase<M> {
+  readonly registry: Registry;
+  readonly metadata: Registry["metadata"];
+  /** Declare an entity mapped to `tableName`; extend the returned class. */
+  entity<F extends Fields>(tableName: string, fields: F, options?: TableOptions): EntityClass<F, M>;
+  /** A plain table, typically a many-to-many association table. Columns keep their SQL names. */
+  table(name: string, columns: Record<string, AnyColumn>, options?: TableOptions): Table;
+  /** A collection relationship (one-to-many, or many-to-many with `secondary`). */
+  many<Target extends keyof M & string>(target: Target, options?: RelationshipOptions): RelationshipSpec<Target, true>;
+  /** A single-object relationship (many-to-one, or one-to-one: SQLAlchemy's uselist=False). */
+  one<Target extends keyof M & string>(target: Target, options?: RelationshipOptions): RelationshipSpec<Target, false>;
+  /** Name every entity class (checked against `M`); relationships are resolved from these names. */
+  register(classes: { readonly [K in keyof M]: abstract new (...args: never[]) => M[K] }): void;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runtime
+
+function toColumnSpec(key: string, builder: AnyColumn, singleIntegerKey: boolean): ColumnSpec {
+  const o = builder.options;
+  const integer = o.type.sql === "integer" || o.type.sql === "bigint" || o.type.sql === "smallint";
+  return columnSpec(o.name ?? snakeCase(key), o.type, {
+    nullable: o.nullable,
+    primaryKey: o.primaryKey,
+    unique: o.unique,
+    index: o.index,
+    foreignKey: o.foreignKey,
+    default: o.default,
+    serverDefault: o.serverDefault,
+    // As SQLAlchemy: a lone integer primary key without a foreign key is generated by the database.
+    autoincrement: o.autoincrement ?? (o.primaryKey && singleIntegerKey && integer && o.foreignKey === undefined),
+  });
+}
+
+class PlainEntity implements EntityLike {
+  constructor(readonly mapper: Mapper, readonly fromNode: TableNode | AliasNode) {}
+  columns(): readonly InstrumentedColumn[] {
+    return this.mapper.columns.map((c) => c.attribute);
+  }
+}
+
+function defineEntity<F extends Fields, M>(registry: Registry, tableName: string, fields: F, options: TableOptions | undefined): EntityClass<F, M> {
+  if (typeof tableName !== "string" || tableName === "") throw new ArgumentError("entity() needs a table name as its first argument.");
+  const entries = Object.entries(fields);
+  const columnEntries = entries.filter((e): e is [string, AnyColumn] => e[1] instanceof ColumnBuilder);
+  const relEntries = entries.filter((e): e is [string, RelationshipSpec] => (e[1] as Partial<RelationshipSpec>).kind === "relationship");
+  for (const [key, value] of entries) {
+    if (!(value instanceof ColumnBuilder) && (value as Partial<RelationshipSpec>).kind !== "relationship") {
+      throw new MappingError(`${tableName}.${key}: expected a column (column.integer(), ...) or a relationship (Base.many/one), got ${String(value)}.`);
+    }
+  }
+  const pkCount = columnEntries.filter(([, b]) => b.options.primaryKey).length;
+  if (pkCount === 0) throw new MappingError(`Entity for table "${tableName}" has no primary key: mark a column with .primaryKey().`);
+  const specs = columnEntries.map(([key, b]) => toColumnSpec(key, b, pkCount === 1));
+  const table = registry.metadata.add(new Table(tableName, specs, options));
+  const decls: RelationshipDeclaration[] = relEntries.map(([key, spec]) => ({ key, targetName: spec.target, many: spec.many, options: spec.options }));
+  const mapper = new Mapper(table, registry, decls);
+  columnEntries.forEach(([key], i) => mapper.addColumn(key, specs[i]!, new InstrumentedColumn(specs[i]!, table.node, mapper, key)));
+  registry.addMapper(mapper);
+  const entity = new PlainEntity(mapper, table.node);
+  mapper.entity = entity;
+  const columnCount = mapper.columns.length;
+
+  class Entity {
+    constructor(init?: Record<string, unknown>) {
+      (this as unknown as Instrumented)[STATE] = new InstanceState(mapper, new Array<unknown>(columnCount).fill(NOT_SET), "transient");
+      if (init === undefined) return;
+      for (const key of Object.keys(init)) {
+        if (!(key in fields)) {
+          throw new ArgumentError(`${mapper.name}: unknown attribute "${key}" (it has ${Object.keys(fields).join(", ")}).`);
+        }
+        if (init[key] !== undefined) (this as Record<string, unknown>)[key] = init[key];
+      }
+    }
+
+    /** Loaded columns and relationships; unloaded and expired ones are left out rather than thrown. */
+    toJSON(): Record<string, unknown> {
+      return snapshot(this);
+    }
+
+    [inspect.custom](): string {
+      return `${mapper.name} ${inspect(snapshot(this), { depth: 1 })}`;
+    }
+  }
+  installAccessors(Entity.prototype, mapper);
+  Object.defineProperty(Entity, ENTITY, { value: entity });
+  for (const col of mapper.columns) Object.defineProperty(Entity, col.key, { value: col.attribute, enumerable: true });
+  for (const decl of decls) Object.defineProperty(Entity, decl.key, { value: new RelationshipAttribute(entity, decl.key), enumerable: true });
+  mapper.cls = Entity;
+  return Entity as unknown as EntityClass<F, M>;
+}
+
+function snapshot(obj: object): Record<string, unknown> {
+  const state = stateOf(obj);
+  if (!state) return {};
+  const out: Record<string, unknown> = {};
+  for (const col of state.mapper.columns) {
+    const v = state.values[col.index];
+    if (typeof v !== "symbol") out[col.key] = v;
+  }
+  state.mapper.relationshipDeclarations.forEach((decl, i) => {
+    const v = state.rels?.[i];
+    if (v !== undefined) out[decl.key] = v;
+  });
+  return out;
+}
+
+export function declarativeBase<M>(): DeclarativeBase<M> {
+  const registry = new Registry();
+  return {
+    registry,
+    metadata: registry.metadata,
+    entity: <F extends Fields>(tableName: string, fields: F, options?: TableOptions) => defineEntity<F, M>(registry, tableName, fields, options),
+    table: (name, columns, options) => {
+      const entries = Object.entries(columns);
+      const pk = entries.filter(([, b]) => b.options.primaryKey).length;
+      // Association tables keep the keys as written and never autoincrement.
+      const specs = entries.map(([key, b]) => ({ ...toColumnSpec(key, b, pk === 1), name: b.options.name ?? key, autoincrement: false }));
+      return registry.metadata.add(new Table(name, specs, options));
+    },
+    many: (target, options) => relationshipSpec(target, true, options),
+    one: (target, options) => relationshipSpec(target, false, options),
+    register: (classes) => {
+      for (const [name, cls] of Object.entries(classes) as [string, MappedClass][]) {
+        const entity = (cls as Partial<EntityStatics>)[ENTITY];
+        if (entity === undefined || entity.mapper.registry !== registry) {
+          throw new MappingError(`register(): ${name} is not an entity of this base (declare it with Base.entity(...)).`);
+        }
+        registry.name(entity.mapper, name);
+        entity.mapper.cls = cls;
+      }
+      registry.configure();
+    },
+  };
+}
+
+/** The entity behind a mapped class or alias, with a clear error for anything else. */
+export function entityOf(value: unknown, where: string): EntityLike {
+  const entity = value === null || value === undefined ? undefined : (value as Partial<EntityStatics>)[ENTITY];
+  if (entity === undefined) {
+    throw new ArgumentError(`${where} expects a mapped entity class (declared with Base.entity), got ${value === undefined ? "undefined" : String(value)}.`);
+  }
+  if (entity.mapper.name === "") throw new MappingError(`${where}: the entity for table "${entity.mapper.table.name}" is not registered; call Base.register({...}).`);
+  return entity;
+}

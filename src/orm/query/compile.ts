@@ -1,0 +1,184 @@
+/**
+ * Turns an ORM select into the Core SELECT that runs and the plan that turns its rows into
+ * objects: where each entity's columns start in the row, which eager joins were added (by the
+ * joined and contains-eager strategies) and whose relationship each one fills. Cached per
+ * statement object, like Core compilation.
+ */
+import { ArgumentError } from "../../core/errors.js";
+import { freeze, type AliasNode, type ExprNode, type FromNode, type SelectNode, type TableNode } from "../../core/sql/nodes.js";
+import { leafFroms } from "../../core/compiler/compiler.js";
+import type { EntityLike } from "../mapping/instrumented.js";
+import type { Mapper } from "../mapping/mapper.js";
+import { buildPathTree, TreeRoot, type ChildLoad, type PathNode } from "../loading/path-options.js";
+import { setupContainsEager } from "../loading/strategies/contains-eager.js";
+import { setupJoined, wrapForLimit } from "../loading/strategies/joined.js";
+import type { EntitySelect } from "./select.js";
+import { warn } from "../../core/compiler/from-linter.js";
+
+export interface EntitySlot {
+  readonly kind: "entity";
+  readonly mapper: Mapper;
+  readonly offset: number;
+  readonly node: PathNode;
+}
+export interface ExpressionSlot {
+  readonly kind: "expression";
+  readonly offset: number;
+}
+
+/** One eager join: fills `child.rel` of the object in slot `parentSlot` from columns at `offset`. */
+export interface JoinedSlot {
+  readonly parentSlot: number;
+  readonly child: ChildLoad;
+  readonly offset: number;
+}
+
+export interface CompiledQuery {
+  readonly node: SelectNode;
+  readonly items: readonly (EntitySlot | ExpressionSlot)[];
+  readonly joined: readonly JoinedSlot[];
+  /** The statement joined-eager-loads a collection: rows repeat, `.unique()` is required. */
+  readonly requiresUnique: boolean;
+  /** The statement without eager joins (what subqueryload re-runs). */
+  readonly baseSelect: SelectNode;
+}
+
+/** Mutable state while compiling: the growing column list and FROM list. */
+export class QueryBuilder {
+  columns: ExprNode[] = [];
+  froms: FromNode[];
+  readonly joined: JoinedSlot[] = [];
+  /** Slot index -> the FROM node the slot's entity columns come from. */
+  readonly slotFroms: (TableNode | AliasNode)[] = [];
+  requiresUnique = false;
+  constructor(froms: readonly FromNode[]) {
+    this.froms = [...froms];
+  }
+
+  addColumns(entity: { fromNode: TableNode | AliasNode; columns(): readonly { node: ExprNode }[] }): number {
+    const offset = this.columns.length;
+    for (const c of entity.columns()) this.columns.push(c.node);
+    return offset;
+  }
+
+  /** Joins `right` ON `on` onto the FROM item that contains `parent`. */
+  joinTo(parent: TableNode | AliasNode, right: FromNode, on: ExprNode, type: "inner" | "left"): void {
+    const at = this.froms.findIndex((f) => leafFroms(f).includes(parent));
+    if (at < 0) {
+      this.froms.push(freeze({ kind: "join", left: parent, right, on, type }));
+      return;
+    }
+    this.froms[at] = freeze({ kind: "join", left: this.froms[at]!, right, on, type });
+  }
+
+  hasFrom(node: TableNode | AliasNode): boolean {
+    return this.froms.some((f) => leafFroms(f).includes(node));
+  }
+}
+
+const cache = new WeakMap<EntitySelect<readonly unknown[]>, CompiledQuery>();
+
+export function compileOrmSelect(stmt: EntitySelect<readonly unknown[]>): CompiledQuery {
+  let compiled = cache.get(stmt);
+  if (compiled === undefined) {
+    compiled = build(stmt);
+    cache.set(stmt, compiled);
+  }
+  return compiled;
+}
+
+function build(stmt: EntitySelect<readonly unknown[]>): CompiledQuery {
+  const root = new TreeRoot();
+  const state = stmt.state;
+  let froms: readonly FromNode[] = state.from;
+  const entityItems = stmt.orm.items.filter((i) => i.kind === "entity");
+  const trees = new Map<EntityLike, PathNode>();
+  for (const item of entityItems) trees.set(item.entity, buildPathTree(item.entity, stmt.orm.options, root));
+  checkOptionsApply(stmt, trees);
+
+  // A LIMIT/OFFSET/DISTINCT must count parents, not joined rows: wrap first (SQLAlchemy does the same).
+  const collectionJoins = [...trees.values()].some((t) => t.eagerChildren().some((c) => c.strategy === "joined" && c.rel.uselist));
+  const needsWrap = collectionJoins && (state.limit !== undefined || state.offset !== undefined || state.distinct) && entityItems.length === 1;
+  const items: (EntitySlot | ExpressionSlot)[] = [];
+  const base = baseSelect(stmt);
+  let where: ExprNode | undefined = state.where;
+  let orderBy = state.orderBy;
+  let limit = state.limit, offset = state.offset, distinct = state.distinct, groupBy = state.groupBy, having = state.having;
+  let rootEntityOverride: EntityLike | undefined;
+  if (needsWrap) {
+    const wrapped = wrapForLimit(base, entityItems[0]!.entity);
+    froms = [wrapped.from];
+    rootEntityOverride = wrapped.entity;
+    orderBy = wrapped.orderBy;
+    where = undefined; limit = undefined; offset = undefined; distinct = false; groupBy = []; having = undefined;
+  }
+  const qb = new QueryBuilder(froms);
+  for (const item of stmt.orm.items) {
+    if (item.kind === "entity") {
+      const entity = rootEntityOverride ?? item.entity;
+      const node = trees.get(item.entity)!;
+      const offsetInRow = qb.addColumns(entity);
+      qb.slotFroms.push(entity.fromNode);
+      items.push({ kind: "entity", mapper: entity.mapper, offset: offsetInRow, node });
+    } else {
+      qb.slotFroms.push(undefined as unknown as TableNode);
+      items.push({ kind: "expression", offset: qb.columns.length });
+      qb.columns.push(item.expr.node);
+    }
+  }
+  items.forEach((slot, i) => {
+    if (slot.kind === "entity") addEagerJoins(qb, slot.node, i);
+  });
+  warnSiblingCollections(trees);
+  const node: SelectNode = freeze({
+    kind: "select", columns: qb.columns, from: qb.froms, where, groupBy, having, orderBy, limit, offset, distinct,
+    forUpdate: state.forUpdate,
+  });
+  return { node, items, joined: qb.joined, requiresUnique: qb.requiresUnique, baseSelect: base };
+}
+
+function addEagerJoins(qb: QueryBuilder, node: PathNode, slot: number): void {
+  for (const child of node.eagerChildren()) {
+    let childSlot: number | undefined;
+    if (child.strategy === "joined") childSlot = setupJoined(qb, child, slot);
+    else if (child.strategy === "contains_eager") childSlot = setupContainsEager(qb, child, slot);
+    if (childSlot !== undefined) addEagerJoins(qb, child.node, childSlot);
+  }
+}
+
+/** The statement as written (entity columns, no eager joins). */
+function baseSelect(stmt: EntitySelect<readonly unknown[]>): SelectNode {
+  return stmt.toSelectNode();
+}
+
+function checkOptionsApply(stmt: EntitySelect<readonly unknown[]>, trees: Map<EntityLike, PathNode>): void {
+  const mappers = new Set([...trees.keys()].map((e) => e.mapper));
+  for (const load of stmt.orm.options) {
+    const first = load.steps[0];
+    if (first === undefined || first.attribute === "*") continue;
+    if (!mappers.has(first.attribute.parent.mapper)) {
+      const queried = [...mappers].map((m) => m.name).join(", ") || "no entity";
+      throw new ArgumentError(
+        `Loader option for ${first.attribute.description} does not apply: the statement selects ${queried}. ` +
+          `Start the option from a queried entity (e.g. selectinload(${[...mappers][0]?.name ?? "User"}.<relationship>)), and chain from there.`,
+      );
+    }
+  }
+}
+
+/** Two joined collections side by side multiply each other's rows (SQLAlchemy's row explosion). */
+function warnSiblingCollections(trees: Map<EntityLike, PathNode>): void {
+  for (const tree of trees.values()) {
+    for (const node of tree.walk()) {
+      const joinedCollections = node.eagerChildren().filter((c) => c.strategy === "joined" && c.rel.uselist);
+      if (joinedCollections.length > 1) {
+        const names = joinedCollections.map((c) => c.rel.description);
+        warn(
+          `joinedload of sibling collections ${names.join(" and ")} multiplies rows (each ${node.mapper.name} returns the product of ` +
+            `their sizes). Use selectinload(${names[1]}) for all but one of them.`,
+          "sibling-collections",
+        );
+      }
+    }
+  }
+}

@@ -1,0 +1,468 @@
+/**
+ * The async Session: an identity map, a unit of work and one transaction at a time on one pooled
+ * connection, begun on first use (SQLAlchemy's autobegin). One session serves one async task:
+ * a second concurrent call fails before any SQL is sent.
+ */
+import { InvalidRequestError, ArgumentError } from "../../core/errors.js";
+import { bindParams, compile } from "../../core/compiler/compiler.js";
+import type { Engine } from "../../core/engine/engine.js";
+import type { Connection } from "../../core/engine/connection.js";
+import type { QueryResult } from "../../core/engine/types.js";
+import type { Insert, Update, Delete } from "../../core/sql/dml.js";
+import { describeValue } from "../../core/sql/expression.js";
+import type { StatementNode } from "../../core/sql/nodes.js";
+import { Select } from "../../core/sql/select.js";
+import { DetachedInstanceError, PendingRollbackError } from "../errors.js";
+import { ENTITY, entityOf, type EntityStatics, type MappedClass } from "../mapping/declarative.js";
+import { identityKey } from "../mapping/identity-key.js";
+import { EXPIRED, instanceRepr, STATE, stateOf, type Instrumented, type SessionLink } from "../mapping/instance-state.js";
+import type { Mapper } from "../mapping/mapper.js";
+import type { LoadingSession } from "../loading/context.js";
+import { loadEntities } from "../loading/load-entities.js";
+import type { Load } from "../loading/options.js";
+import { EntitySelect, select } from "../query/select.js";
+import { flush, type FlushSession } from "../unit-of-work/flush.js";
+import { IdentityMap } from "./identity-map.js";
+import { Result } from "./result.js";
+import { explicitLoad, type LoadPath } from "./explicit-load.js";
+
+export interface SessionOptions {
+  /** Expire every object at commit, so the next read sees the database (default true, as SQLAlchemy). */
+  readonly expireOnCommit?: boolean;
+  /** Flush pending changes before each query (default true). */
+  readonly autoflush?: boolean;
+}
+
+export interface GetOptions {
+  readonly options?: readonly Load[];
+  readonly populateExisting?: boolean;
+}
+
+type DmlStatement = Insert | Update | Delete;
+type Executable = EntitySelect<readonly unknown[]> | Select<unknown> | DmlStatement;
+
+export class Session implements LoadingSession, SessionLink, FlushSession, AsyncDisposable {
+  readonly identityMap = new IdentityMap();
+  readonly link: SessionLink = this;
+  readonly pending = new Set<Instrumented>();
+  readonly dirty = new Set<Instrumented>();
+  readonly deleted = new Set<Instrumented>();
+  closed = false;
+  private connection: Connection | undefined;
+  private busy: string | undefined;
+  private failure: unknown;
+  readonly expireOnCommit: boolean;
+  readonly autoflush: boolean;
+
+  constructor(readonly engine: Engine, options: SessionOptions = {}) {
+    this.expireOnCommit = options.expireOnCommit ?? true;
+    this.autoflush = options.autoflush ?? true;
+  }
+
+  // ---- SessionLink / LoadingSession -------------------------------------------------------
+
+  lookupIdentity(mapper: Mapper, key: unknown): object | undefined {
+    return this.identityMap.get(mapper, key);
+  }
+
+  markDirty(obj: Instrumented): void {
+    if (obj[STATE].status === "persistent") this.dirty.add(obj);
+  }
+
+  /** Compiles (cached per statement) and runs one statement in the session's transaction. */
+  async run(statement: StatementNode, values?: Readonly<Record<string, unknown>>): Promise<QueryResult> {
+    const template = compile(statement);
+    const params = bindParams(template, values);
+    const connection = await this.connect();
+    return connection.execute({ sql: template.sql, params });
+  }
+
+  private async connect(): Promise<Connection> {
+    if (this.connection === undefined) {
+      const connection = await this.engine.connect();
+      try {
+        await connection.begin();
+      } catch (error) {
+        await connection.release();
+        throw error;
+      }
+      this.connection = connection;
+    }
+    this.closed = false;
+    return this.connection;
+  }
+
+  // ---- guarding ---------------------------------------------------------------------------
+
+  private async guard<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    if (this.busy !== undefined) {
+      throw new InvalidRequestError(
+        `This session is busy with ${this.busy}; concurrent operations on one Session are not permitted ` +
+          `(${operation} was called before it finished). Await each call, or give each concurrent task its own Session.`,
+      );
+    }
+    this.busy = operation;
+    try {
+      return await fn();
+    } finally {
+      this.busy = undefined;
+    }
+  }
+
+  private checkUsable(): void {
+    if (this.failure !== undefined) {
+      throw new PendingRollbackError(
+        `This Session's transaction has been rolled back due to a previous exception during flush. ` +
+          `Call await session.rollback() before using the session again. Original error: ${String((this.failure as Error)?.message ?? this.failure)}`,
+        { cause: this.failure },
+      );
+    }
+  }
+
+  private async autoflushIfNeeded(): Promise<void> {
+    if (this.autoflush) await this.flushInner();
+  }
+
+  // ---- statements -------------------------------------------------------------------------
+
+  /** Runs a statement. `select(User)` gives objects; other statements give rows. */
+  execute<Row extends readonly unknown[]>(statement: EntitySelect<Row>, values?: Readonly<Record<string, unknown>>): Promise<Result<Row>>;
+  execute<Row extends readonly unknown[] = unknown[]>(statement: Select<Row> | DmlStatement, values?: Readonly<Record<string, unknown>>): Promise<Result<Row>>;
+  execute(statement: Executable, values?: Readonly<Record<string, unknown>>): Promise<Result<readonly unknown[]>> {
+    return this.guard("execute()", async () => {
+      this.checkUsable();
+      await this.autoflushIfNeeded();
+      if (statement instanceof EntitySelect && statement.orm.items.some((i) => i.kind === "entity")) {
+        const loaded = await loadEntities(this, statement as EntitySelect<readonly unknown[]>, values);
+        return new Result(loaded.rows, loaded.requiresUnique);
+      }
+      const node = statementNode(statement);
+      const result = await this.run(node, values);
+      return new Result(result.rows, false, false, result.rowCount);
+    });
+  }
+
+  /** `(await session.execute(stmt)).scalars()` in one call. */
+  async scalars<Row extends readonly unknown[]>(statement: EntitySelect<Row>, values?: Readonly<Record<string, unknown>>) {
+    return (await this.execute(statement, values)).scalars();
+  }
+
+  /** The first column of the first row, or null (exempt from the unique() rule, as in SQLAlchemy). */
+  async scalar<Row extends readonly unknown[]>(statement: EntitySelect<Row>, values?: Readonly<Record<string, unknown>>): Promise<Row[0] | null> {
+    return (await this.execute(statement, values)).scalar();
+  }
+
+  /**
+   * The object with this primary key: from the identity map without SQL when it is there, else
+   * one query. `key` is the value, or an array (or object by property name) for composite keys.
+   */
+  async get<T extends object>(entity: MappedClass<T>, key: unknown, options: GetOptions = {}): Promise<T | null> {
+    const { mapper } = entityOf(entity, "get()");
+    const values = normalizeKey(mapper, key);
+    const idKey = identityKey(values);
+    const hit = this.identityMap.get(mapper, idKey) as Instrumented | undefined;
+    if (hit !== undefined && !options.populateExisting && !hit[STATE].expired && (options.options?.length ?? 0) === 0) return hit as unknown as T;
+    let stmt = select(entity as unknown as EntityStatics).where(...mapper.primaryKey.map((c, i) => c.attribute.eq(values[i] as never)));
+    if (options.options) stmt = stmt.options(...options.options);
+    if (options.populateExisting || hit !== undefined) stmt = stmt.populateExisting();
+    const result = await this.execute(stmt);
+    return (result.first()?.[0] ?? null) as T | null;
+  }
+
+  /**
+   * Loads relationships of already-loaded objects, batched: `await session.load(users, "orders")`
+   * is one query for all of them; "orders.products" loads two levels. Returns its input.
+   */
+  async load<T extends object | readonly object[]>(objects: T, ...paths: LoadPath[]): Promise<T> {
+    return this.guard("load()", async () => {
+      this.checkUsable();
+      const list = (Array.isArray(objects) ? objects : [objects]) as Instrumented[];
+      for (const obj of list) this.checkOwned(obj, "load()");
+      await explicitLoad(this, list, paths);
+      return objects;
+    });
+  }
+
+  // ---- unit of work -----------------------------------------------------------------------
+
+  add(obj: object): void {
+    const state = stateOf(obj);
+    if (state === undefined) throw new ArgumentError(`add() expects an entity object, got ${describeValue(obj)}.`);
+    if (state.session !== undefined && state.session !== this && !state.session.closed) {
+      throw new InvalidRequestError(`${instanceRepr(obj)} is already attached to another session; expunge it there first.`);
+    }
+    if (state.status === "transient") this.attach(obj as Instrumented);
+    else if (state.status === "detached") {
+      state.session = this;
+      state.status = "persistent";
+      this.identityMap.set(state.mapper, state.identityKey, obj);
+      if (state.changes?.size) this.dirty.add(obj as Instrumented);
+    } else if (state.status === "deleted") {
+      this.deleted.delete(obj as Instrumented);
+      state.status = "persistent";
+    }
+  }
+
+  addAll(objs: Iterable<object>): void {
+    for (const obj of objs) this.add(obj);
+  }
+
+  /** Marks an object for deletion at the next flush. */
+  delete(obj: object): void {
+    const state = stateOf(obj);
+    if (state === undefined) throw new ArgumentError(`delete() expects an entity object, got ${describeValue(obj)}.`);
+    if (state.status === "pending") {
+      this.pending.delete(obj as Instrumented);
+      state.status = "transient";
+      state.session = undefined;
+      return;
+    }
+    if (state.status !== "persistent" || state.session !== this) {
+      throw new InvalidRequestError(`${instanceRepr(obj)} is not persisted in this session (it is ${state.status}); only loaded or flushed objects can be deleted.`);
+    }
+    this.deleted.add(obj as Instrumented);
+  }
+
+  attach(obj: Instrumented): void {
+    const state = obj[STATE];
+    state.status = "pending";
+    state.session = this;
+    this.pending.add(obj);
+  }
+
+  registerPersistent(obj: Instrumented): void {
+    const state = obj[STATE];
+    state.status = "persistent";
+    this.identityMap.set(state.mapper, state.identityKey, obj);
+    this.flushedInTransaction.push(obj);
+  }
+
+  forgetDeleted(obj: Instrumented): void {
+    const state = obj[STATE];
+    state.status = "deleted";
+    this.identityMap.delete(state.mapper, state.identityKey);
+    this.deletedInTransaction.push(obj);
+  }
+
+  private flushedInTransaction: Instrumented[] = [];
+  private deletedInTransaction: Instrumented[] = [];
+
+  /** Writes pending changes in one dependency-ordered plan (see unit-of-work/flush.ts). */
+  flush(): Promise<void> {
+    return this.guard("flush()", async () => {
+      this.checkUsable();
+      await this.flushInner();
+    });
+  }
+
+  private async flushInner(): Promise<void> {
+    if (this.pending.size === 0 && this.dirty.size === 0 && this.deleted.size === 0) return;
+    const snapshots = [...this.pending].map((o): [Instrumented, unknown[]] => [o, [...o[STATE].values]]);
+    try {
+      await flush(this);
+    } catch (error) {
+      // Nothing half-written: the transaction is rolled back now, and the session refuses SQL
+      // until rollback(), as SQLAlchemy's PendingRollbackError does.
+      for (const [obj, values] of snapshots) {
+        const state = obj[STATE];
+        if (state.status === "persistent") this.identityMap.delete(state.mapper, state.identityKey);
+        state.status = "pending";
+        state.values = values;
+        this.pending.add(obj);
+      }
+      if (this.connection !== undefined) {
+        this.failure = error;
+        await this.connection.rollback().catch(() => undefined);
+      }
+      throw error;
+    }
+  }
+
+  async commit(): Promise<void> {
+    await this.guard("commit()", async () => {
+      this.checkUsable();
+      await this.flushInner();
+      const connection = this.connection;
+      this.connection = undefined;
+      if (connection !== undefined) {
+        try {
+          await connection.commit();
+        } finally {
+          await connection.release();
+        }
+      }
+      this.flushedInTransaction = [];
+      this.deletedInTransaction = [];
+      if (this.expireOnCommit) this.expireAll();
+    });
+  }
+
+  async rollback(): Promise<void> {
+    await this.guard("rollback()", async () => {
+      const connection = this.connection;
+      this.connection = undefined;
+      if (connection !== undefined) {
+        try {
+          if (this.failure === undefined) await connection.rollback();
+        } finally {
+          await connection.release();
+        }
+      }
+      this.failure = undefined;
+      // Objects inserted in the rolled-back transaction never existed; deleted ones are back.
+      for (const obj of this.flushedInTransaction) {
+        const state = obj[STATE];
+        this.identityMap.delete(state.mapper, state.identityKey);
+        state.status = "transient";
+        state.session = undefined;
+      }
+      for (const obj of this.pending) {
+        obj[STATE].status = "transient";
+        obj[STATE].session = undefined;
+      }
+      for (const obj of this.deletedInTransaction) {
+        const state = obj[STATE];
+        state.status = "persistent";
+        this.identityMap.set(state.mapper, state.identityKey, obj);
+      }
+      this.pending.clear();
+      this.deleted.clear();
+      this.dirty.clear();
+      this.flushedInTransaction = [];
+      this.deletedInTransaction = [];
+      this.expireAll();
+    });
+  }
+
+  /** Ends the transaction (rolling back anything uncommitted) and detaches every object. */
+  async close(): Promise<void> {
+    if (this.connection !== undefined) await this.rollback();
+    for (const obj of this.identityMap.all()) {
+      const state = (obj as Instrumented)[STATE];
+      state.session = undefined;
+      state.status = "detached";
+    }
+    for (const obj of this.pending) {
+      obj[STATE].session = undefined;
+      obj[STATE].status = "transient";
+    }
+    this.identityMap.clear();
+    this.pending.clear();
+    this.dirty.clear();
+    this.deleted.clear();
+    this.closed = true;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** Runs `fn` in a transaction: commit when it returns, rollback when it throws. */
+  async begin<T>(fn: (session: this) => Promise<T>): Promise<T> {
+    try {
+      const result = await fn(this);
+      await this.commit();
+      return result;
+    } catch (error) {
+      await this.rollback();
+      throw error;
+    }
+  }
+
+  // ---- expiry -----------------------------------------------------------------------------
+
+  /** Marks attributes (all by default) as stale: the next read needs refresh(). */
+  expire(obj: object, attributes?: readonly string[]): void {
+    const state = this.checkOwned(obj as Instrumented, "expire()")[STATE];
+    if (attributes === undefined) {
+      state.values.fill(EXPIRED);
+      state.rels = undefined;
+    } else {
+      for (const name of attributes) {
+        const col = state.mapper.columnsByKey.get(name);
+        if (col) state.values[col.index] = EXPIRED;
+        else if (state.rels) state.rels[state.mapper.relationship(name).index] = undefined;
+      }
+    }
+    state.changes = undefined;
+    state.expired = state.values.includes(EXPIRED);
+  }
+
+  expireAll(): void {
+    for (const obj of this.identityMap.all()) {
+      const state = (obj as Instrumented)[STATE];
+      state.values.fill(EXPIRED);
+      state.rels = undefined;
+      state.changes = undefined;
+      state.relChanges = undefined;
+      state.expired = true;
+    }
+  }
+
+  /** Reloads the object's columns from the database (its relationships become unloaded). */
+  async refresh<T extends object>(obj: T, options: GetOptions = {}): Promise<T> {
+    const state = this.checkOwned(obj as unknown as Instrumented, "refresh()")[STATE];
+    const key = state.identityKey;
+    const entity = state.mapper.cls as unknown as MappedClass<T>;
+    const fresh = await this.get(entity, state.mapper.primaryKey.length === 1 ? key : state.mapper.primaryKey.map((c) => state.values[c.index]), { ...options, populateExisting: true });
+    if (fresh === null) throw new InvalidRequestError(`Could not refresh ${instanceRepr(obj)}: its row no longer exists.`);
+    return obj;
+  }
+
+  /** Removes the object from the session (it becomes detached). */
+  expunge(obj: object): void {
+    const state = this.checkOwned(obj as Instrumented, "expunge()")[STATE];
+    this.identityMap.delete(state.mapper, state.identityKey);
+    this.pending.delete(obj as Instrumented);
+    this.dirty.delete(obj as Instrumented);
+    state.session = undefined;
+    state.status = state.status === "pending" ? "transient" : "detached";
+  }
+
+  private checkOwned(obj: Instrumented, what: string): Instrumented {
+    const state = stateOf(obj);
+    if (state === undefined) throw new ArgumentError(`${what} expects an entity object, got ${describeValue(obj)}.`);
+    if (state.session !== this) {
+      throw new DetachedInstanceError(`Instance ${instanceRepr(obj)} is not bound to this Session; ${what} cannot proceed. Add it with session.add() first.`);
+    }
+    return obj;
+  }
+
+  /** Whether the object belongs to this session (pending or persistent). */
+  contains(obj: object): boolean {
+    return stateOf(obj)?.session === this;
+  }
+}
+
+function statementNode(statement: unknown): StatementNode {
+  if (statement instanceof Select) return statement.toSelectNode();
+  const node = (statement as { node?: StatementNode } | null)?.node;
+  if (node !== undefined && (node.kind === "insert" || node.kind === "update" || node.kind === "delete")) return node;
+  throw new ArgumentError(`execute() expects a statement (select, insert, update, delete), got ${describeValue(statement)}.`);
+}
+
+function normalizeKey(mapper: Mapper, key: unknown): unknown[] {
+  const pk = mapper.primaryKey;
+  if (key === undefined || key === null) throw new ArgumentError(`get(${mapper.name}, ${String(key)}): a primary key value is required.`);
+  if (pk.length === 1) {
+    if (Array.isArray(key)) {
+      if (key.length !== 1) throw new ArgumentError(`get(${mapper.name}): the primary key has 1 column, got ${key.length} values.`);
+      return [...(key as unknown[])];
+    }
+    return [key];
+  }
+  if (Array.isArray(key)) {
+    if (key.length !== pk.length) throw new ArgumentError(`get(${mapper.name}): the primary key has ${pk.length} columns (${pk.map((c) => c.key).join(", ")}), got ${key.length} values.`);
+    return [...(key as unknown[])];
+  }
+  if (typeof key === "object") {
+    return pk.map((c) => {
+      const v = (key as Record<string, unknown>)[c.key];
+      if (v === undefined) throw new ArgumentError(`get(${mapper.name}): missing primary key attribute "${c.key}".`);
+      return v;
+    });
+  }
+  throw new ArgumentError(`get(${mapper.name}): the primary key has ${pk.length} columns; pass [${pk.map((c) => c.key).join(", ")}] or an object.`);
+}
+
+export { ENTITY };

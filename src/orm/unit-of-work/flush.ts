@@ -1,0 +1,347 @@
+/**
+ * The unit of work. A flush is a plan: new objects reachable from the session's objects are
+ * cascaded in, foreign keys are synced from relationships, entity types are ordered so every row
+ * is inserted after the rows it references (self-referential rows in waves), inserts are batched
+ * per entity in one statement (`INSERT ... SELECT * FROM unnest($1::int[], ...)`: one SQL text
+ * for any row count), then updates of changed columns, association rows, and deletes in reverse
+ * order. Everything runs inside the session's transaction; bad input is rejected before any SQL.
+ */
+import { ArgumentError } from "../../core/errors.js";
+import { delete_, insert, update } from "../../core/sql/dml.js";
+import type { StatementNode } from "../../core/sql/nodes.js";
+import type { QueryResult } from "../../core/engine/types.js";
+import { topologicalSort } from "../../core/util/topological-sort.js";
+import { FlushError, StaleDataError } from "../errors.js";
+import { identityKey } from "../mapping/identity-key.js";
+import { EXPIRED, NOT_SET, STATE, type Instrumented } from "../mapping/instance-state.js";
+import type { Mapper, RelationshipProperty } from "../mapping/mapper.js";
+import { columnOf } from "../mapping/join-condition.js";
+import { and } from "../../core/sql/operators.js";
+import type { Predicate } from "../../core/sql/expression.js";
+
+export interface FlushSession {
+  readonly pending: Set<Instrumented>;
+  readonly dirty: Set<Instrumented>;
+  readonly deleted: Set<Instrumented>;
+  run(statement: StatementNode): Promise<QueryResult>;
+  attach(obj: Instrumented): void;
+  registerPersistent(obj: Instrumented): void;
+  forgetDeleted(obj: Instrumented): void;
+}
+
+function relValue(obj: Instrumented, rel: RelationshipProperty): unknown {
+  return obj[STATE].rels?.[rel.index];
+}
+
+function pkValues(obj: Instrumented): unknown[] {
+  const state = obj[STATE];
+  return state.mapper.primaryKey.map((c) => state.values[c.index]);
+}
+
+function pkWhere(obj: Instrumented): Predicate {
+  const state = obj[STATE];
+  return and(...state.mapper.primaryKey.map((c) => c.attribute.eq(state.values[c.index] as never)));
+}
+
+/** Adds transient objects reachable through loaded relationships (save-update cascade). */
+function cascadeNew(session: FlushSession): void {
+  const queue = [...session.pending, ...session.dirty];
+  while (queue.length > 0) {
+    const obj = queue.pop()!;
+    for (const rel of obj[STATE].mapper.relationships) {
+      const value = relValue(obj, rel);
+      if (value === undefined || value === null) continue;
+      for (const target of (rel.uselist ? value : [value]) as Instrumented[]) {
+        const ts = target[STATE];
+        if (ts.status === "transient") {
+          session.attach(target);
+          queue.push(target);
+        }
+      }
+    }
+  }
+}
+
+/** child -> the parents whose one-to-many collections hold it (their keys become its foreign keys). */
+function collectionOwners(objects: Iterable<Instrumented>): Map<Instrumented, [RelationshipProperty, Instrumented][]> {
+  const owners = new Map<Instrumented, [RelationshipProperty, Instrumented][]>();
+  for (const parent of objects) {
+    for (const rel of parent[STATE].mapper.relationships) {
+      if (rel.direction !== "one-to-many") continue;
+      const value = relValue(parent, rel);
+      if (value === undefined || value === null) continue;
+      for (const child of (rel.uselist ? value : [value]) as Instrumented[]) {
+        const list = owners.get(child) ?? [];
+        list.push([rel, parent]);
+        owners.set(child, list);
+      }
+    }
+  }
+  return owners;
+}
+
+function setColumn(obj: Instrumented, index: number, value: unknown): void {
+  const state = obj[STATE];
+  const old = state.values[index];
+  if (old === value) return;
+  if (state.status === "persistent") {
+    state.changes ??= new Map();
+    if (!state.changes.has(index)) state.changes.set(index, old);
+  }
+  state.values[index] = value;
+}
+
+/** Copies keys from related objects into this object's foreign-key columns. */
+function syncForeignKeys(obj: Instrumented, owners: Map<Instrumented, [RelationshipProperty, Instrumented][]>): void {
+  const state = obj[STATE];
+  for (const rel of state.mapper.relationships) {
+    if (rel.direction !== "many-to-one") continue;
+    const value = relValue(obj, rel);
+    if (value === undefined) continue;
+    if (value === null) {
+      if (state.relChanges?.has(rel.index)) for (const [local] of rel.pairs) setColumn(obj, state.mapper.columnFor(local).index, null);
+      continue;
+    }
+    const target = (value as Instrumented)[STATE];
+    for (const [local, remote] of rel.pairs) setColumn(obj, state.mapper.columnFor(local).index, target.values[target.mapper.columnFor(remote).index]);
+  }
+  for (const [rel, parent] of owners.get(obj) ?? []) {
+    const ps = parent[STATE];
+    for (const [local, remote] of rel.pairs) setColumn(obj, state.mapper.columnFor(remote).index, ps.values[ps.mapper.columnFor(local).index]);
+  }
+}
+
+/** Entity types ordered so referenced tables come first. */
+function mapperOrder(mappers: readonly Mapper[]): Mapper[] {
+  return topologicalSort(mappers, (m) => m.relationships.filter((r) => r.direction === "many-to-one").map((r) => r.target)
+    .concat(mappers.filter((other) => other.relationships.some((r) => r.direction === "one-to-many" && r.target === m))));
+}
+
+function checkInsertable(obj: Instrumented, willBeSet: Set<number>): void {
+  const state = obj[STATE];
+  for (const col of state.mapper.columns) {
+    const v = state.values[col.index];
+    if (v !== NOT_SET) continue;
+    const spec = col.spec;
+    if (spec.default !== undefined) {
+      state.values[col.index] = typeof spec.default === "function" ? (spec.default as () => unknown)() : spec.default;
+      continue;
+    }
+    if (spec.nullable || spec.serverDefault !== undefined || spec.autoincrement || willBeSet.has(col.index)) continue;
+    throw new ArgumentError(
+      `Cannot insert ${state.mapper.name}: ${state.mapper.name}.${col.key} is required (NOT NULL, no default) but was not set. ` +
+        `Set it, or give the column .default(...) / .serverDefault("...") / .nullable(). Nothing was sent to the database.`,
+    );
+  }
+}
+
+/** Foreign-key columns a relationship will fill at flush (so a missing value there is not an error). */
+function relationshipFilled(obj: Instrumented, owners: Map<Instrumented, [RelationshipProperty, Instrumented][]>): Set<number> {
+  const state = obj[STATE];
+  const out = new Set<number>();
+  for (const rel of state.mapper.relationships) {
+    if (rel.direction === "many-to-one" && relValue(obj, rel) !== undefined && relValue(obj, rel) !== null) {
+      for (const [local] of rel.pairs) out.add(state.mapper.columnFor(local).index);
+    }
+  }
+  for (const [rel] of owners.get(obj) ?? []) for (const [, remote] of rel.pairs) out.add(state.mapper.columnFor(remote).index);
+  return out;
+}
+
+async function insertBatch(session: FlushSession, mapper: Mapper, objs: readonly Instrumented[]): Promise<void> {
+  // Objects with the same set of given columns share one statement.
+  const groups = new Map<string, Instrumented[]>();
+  for (const obj of objs) {
+    const sig = obj[STATE].values.map((v) => (v === NOT_SET ? "0" : "1")).join("");
+    const list = groups.get(sig) ?? [];
+    list.push(obj);
+    groups.set(sig, list);
+  }
+  for (const [sig, group] of groups) {
+    const given = mapper.columns.filter((_, i) => sig[i] === "1");
+    const returned = mapper.columns.filter((c, i) => sig[i] === "0" || c.spec.serverDefault !== undefined);
+    let stmt = insert(mapper.table);
+    if (group.length === 1 || given.length === 0) {
+      if (given.length === 0) {
+        for (const obj of group) {
+          const one = returned.length > 0 ? stmt.returning(...returned.map((c) => c.spec.name)) : stmt;
+          const result = await session.run(one.node);
+          applyReturned(obj, returned.map((c) => c.index), result.rows[0]);
+        }
+        continue;
+      }
+      const values: Record<string, unknown> = {};
+      for (const c of given) values[c.spec.name] = group[0]![STATE].values[c.index];
+      stmt = stmt.values(values);
+    } else {
+      stmt = stmt.fromArrays(given.map((c) => c.spec.name), given.map((c) => group.map((o) => o[STATE].values[c.index])));
+    }
+    if (returned.length > 0) stmt = stmt.returning(...returned.map((c) => c.spec.name));
+    const result = await session.run(stmt.node);
+    if (result.rowCount !== group.length) throw new FlushError(`INSERT into ${mapper.table.name} affected ${result.rowCount} rows, expected ${group.length}.`);
+    // RETURNING comes back in input order for INSERT ... SELECT FROM unnest (one scan of the arrays).
+    if (returned.length > 0) group.forEach((obj, i) => applyReturned(obj, returned.map((c) => c.index), result.rows[i]));
+  }
+}
+
+function applyReturned(obj: Instrumented, indexes: readonly number[], row: readonly unknown[] | undefined): void {
+  if (row === undefined) throw new FlushError(`INSERT returned no row for ${obj[STATE].mapper.name}.`);
+  const state = obj[STATE];
+  indexes.forEach((index, i) => (state.values[index] = row[i]));
+}
+
+/** Self-referential rows: parents before children, in waves. */
+function waves(mapper: Mapper, objs: Instrumented[]): Instrumented[][] {
+  const selfRels = mapper.relationships.filter((r) => r.target === mapper);
+  if (selfRels.length === 0) return [objs];
+  const inBatch = new Set(objs);
+  const dependsOn = (o: Instrumented): Instrumented[] =>
+    selfRels.flatMap((r) => {
+      const v = relValue(o, r);
+      if (r.direction === "many-to-one") return v ? [v as Instrumented] : [];
+      return [];
+    }).filter((d) => inBatch.has(d));
+  // Parents whose children collections hold o also come first.
+  const parentsOf = new Map<Instrumented, Instrumented[]>();
+  for (const o of objs) for (const r of selfRels) if (r.direction === "one-to-many") for (const c of (relValue(o, r) as Instrumented[] | undefined) ?? []) {
+    parentsOf.set(c, [...(parentsOf.get(c) ?? []), o]);
+  }
+  const result: Instrumented[][] = [];
+  const done = new Set<Instrumented>();
+  let remaining = objs;
+  while (remaining.length > 0) {
+    const ready = remaining.filter((o) => [...dependsOn(o), ...(parentsOf.get(o) ?? [])].every((d) => done.has(d) || !inBatch.has(d)));
+    if (ready.length === 0) throw new FlushError(`Cycle between new ${mapper.name} objects: each references another; flush them in two steps.`);
+    ready.forEach((o) => done.add(o));
+    result.push(ready);
+    remaining = remaining.filter((o) => !done.has(o));
+  }
+  return result;
+}
+
+async function updateDirty(session: FlushSession, obj: Instrumented): Promise<void> {
+  const state = obj[STATE];
+  if (!state.changes || state.changes.size === 0) return;
+  const set: Record<string, unknown> = {};
+  for (const index of state.changes.keys()) {
+    const col = state.mapper.columns[index]!;
+    const v = state.values[index];
+    if (v === EXPIRED || v === NOT_SET) continue;
+    set[col.spec.name] = v;
+  }
+  if (Object.keys(set).length === 0) return;
+  // The WHERE uses the key as loaded, so changing a primary key updates the right row.
+  const original = state.mapper.primaryKey.map((c) => (state.changes!.has(c.index) ? state.changes!.get(c.index) : state.values[c.index]));
+  const where = and(...state.mapper.primaryKey.map((c, i) => c.attribute.eq(original[i] as never)));
+  const result = await session.run(update(state.mapper.table).set(set).where(where).node);
+  if (result.rowCount !== 1) {
+    throw new StaleDataError(`UPDATE of ${state.mapper.name} ${JSON.stringify(original, (_, v: unknown) => (typeof v === "bigint" ? `${v}` : v))} matched ${result.rowCount} rows, expected 1: it was deleted or its key changed in another transaction.`);
+  }
+}
+
+async function syncAssociations(session: FlushSession, obj: Instrumented, isNew: boolean): Promise<void> {
+  const state = obj[STATE];
+  for (const rel of state.mapper.relationships) {
+    if (rel.direction !== "many-to-many") continue;
+    const value = relValue(obj, rel) as Instrumented[] | undefined;
+    if (value === undefined || (!isNew && !state.relChanges?.has(rel.index))) continue;
+    const secondary = rel.secondary!;
+    const parentCols = rel.pairs.map(([local, s]) => ({ s, v: state.values[state.mapper.columnFor(local).index] }));
+    // The collection was replaced: the association rows become exactly its items.
+    if (!isNew) await session.run(delete_(secondary).where(and(...parentCols.map(({ s, v }) => columnOf(secondary.node, s).eq(v)))).node);
+    if (value.length === 0) continue;
+    const rows = value.map((target) => {
+      const ts = target[STATE];
+      const row: Record<string, unknown> = {};
+      for (const { s, v } of parentCols) row[s.name] = v;
+      for (const [s, t] of rel.secondaryPairs) row[s.name] = ts.values[ts.mapper.columnFor(t).index];
+      return row;
+    });
+    // Two parents sharing a back-populated many-to-many would write each pair twice; the
+    // association's key makes the second a no-op rather than an error only when we skip it here.
+    await session.run(insert(secondary).values(rows).node);
+  }
+}
+
+async function deleteObjects(session: FlushSession, order: readonly Mapper[]): Promise<void> {
+  const byMapper = new Map<Mapper, Instrumented[]>();
+  const queue = [...session.deleted];
+  const all = new Set(queue);
+  while (queue.length > 0) {
+    const obj = queue.pop()!;
+    const state = obj[STATE];
+    for (const rel of state.mapper.relationships) {
+      const value = relValue(obj, rel);
+      if (rel.direction === "many-to-many") {
+        const where = and(...rel.pairs.map(([local, s]) => columnOf(rel.secondary!.node, s).eq(state.values[state.mapper.columnFor(local).index])));
+        await session.run(delete_(rel.secondary!).where(where).node);
+        continue;
+      }
+      if (rel.direction !== "one-to-many" || value === undefined || value === null) continue;
+      for (const child of (rel.uselist ? value : [value]) as Instrumented[]) {
+        if (all.has(child)) continue;
+        if (rel.options.cascade === "all" || rel.options.cascade === "all, delete-orphan") {
+          all.add(child);
+          queue.push(child);
+        } else if (child[STATE].status === "persistent") {
+          // As SQLAlchemy: children of a deleted parent are de-associated (FK set to NULL).
+          for (const [, remote] of rel.pairs) setColumn(child, child[STATE].mapper.columnFor(remote).index, null);
+          await updateDirty(session, child);
+          child[STATE].changes = undefined;
+        }
+      }
+    }
+    const list = byMapper.get(state.mapper) ?? [];
+    list.push(obj);
+    byMapper.set(state.mapper, list);
+  }
+  for (const mapper of [...order].reverse().concat([...byMapper.keys()].filter((m) => !order.includes(m)))) {
+    const objs = byMapper.get(mapper);
+    if (!objs) continue;
+    for (const obj of objs) {
+      const result = await session.run(delete_(mapper.table).where(pkWhere(obj)).node);
+      if (result.rowCount !== 1) throw new StaleDataError(`DELETE of ${mapper.name} ${JSON.stringify(pkValues(obj), (_, v: unknown) => (typeof v === "bigint" ? `${v}` : v))} matched ${result.rowCount} rows, expected 1.`);
+      session.forgetDeleted(obj);
+    }
+  }
+}
+
+export async function flush(session: FlushSession): Promise<void> {
+  if (session.pending.size === 0 && session.dirty.size === 0 && session.deleted.size === 0) return;
+  cascadeNew(session);
+  const pending = [...session.pending];
+  const dirty = [...session.dirty].filter((o) => o[STATE].status === "persistent");
+  const owners = collectionOwners([...pending, ...dirty]);
+  // Validate everything before the first statement: a flush never half-writes bad input.
+  for (const obj of pending) checkInsertable(obj, relationshipFilled(obj, owners));
+  const mappers = [...new Set([...pending, ...dirty, ...session.deleted].map((o) => o[STATE].mapper))];
+  const order = mapperOrder(mappers);
+  for (const mapper of order) {
+    const objs = pending.filter((o) => o[STATE].mapper === mapper);
+    for (const wave of waves(mapper, objs)) {
+      for (const obj of wave) syncForeignKeys(obj, owners);
+      await insertBatch(session, mapper, wave);
+      for (const obj of wave) {
+        const state = obj[STATE];
+        state.identityKey = identityKey(pkValues(obj));
+        session.registerPersistent(obj);
+      }
+    }
+  }
+  for (const obj of dirty) syncForeignKeys(obj, owners);
+  // Persistent children added to a collection get their foreign key from the parent too.
+  for (const child of owners.keys()) if (child[STATE].status === "persistent") syncForeignKeys(child, owners);
+  const toUpdate = new Set([...dirty, ...[...owners.keys()].filter((c) => c[STATE].status === "persistent" && c[STATE].changes?.size)]);
+  for (const obj of toUpdate) if (!pending.includes(obj)) await updateDirty(session, obj);
+  for (const obj of pending) await syncAssociations(session, obj, true);
+  for (const obj of dirty) await syncAssociations(session, obj, false);
+  await deleteObjects(session, order);
+  for (const obj of [...pending, ...toUpdate]) {
+    const state = obj[STATE];
+    state.changes = undefined;
+    state.relChanges = undefined;
+  }
+  session.pending.clear();
+  session.dirty.clear();
+  session.deleted.clear();
+}
