@@ -68,9 +68,10 @@ export class DatabaseError extends AthanorError {
   readonly params: readonly unknown[];
   readonly sqlstate: string | undefined;
   constructor(message: string, details: DatabaseErrorDetails) {
-    super(`${message}\n[SQL: ${details.sql}]\n[parameters: ${formatParams(details.params)}]`, {
-      cause: details.cause,
-    });
+    // No statement (a connection that could not be opened): nothing to show but the message.
+    const statement =
+      details.sql === "" ? "" : `\n[SQL: ${details.sql}]\n[parameters: ${formatParams(details.params)}]`;
+    super(`${message}${statement}`, { cause: details.cause });
     this.sql = details.sql;
     this.params = details.params;
     this.sqlstate = details.sqlstate;
@@ -92,6 +93,13 @@ export class ProgrammingError extends DatabaseError {
 /** Connection failures, shutdowns, serialization failures, lock timeouts (classes 08, 40, 53, 55, 57, 58). */
 export class OperationalError extends DatabaseError {
   override readonly code: string = "operational";
+}
+/**
+ * A connection could not be opened: server unreachable, authentication failed, unknown database,
+ * too many clients. Raised at checkout; `sql` is "" and `cause` is the driver's error.
+ */
+export class ConnectionError extends OperationalError {
+  override readonly code: string = "connection";
 }
 /** Everything else the server reports (class XX, internal errors). */
 export class InternalError extends DatabaseError {

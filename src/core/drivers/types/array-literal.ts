@@ -1,0 +1,98 @@
+/**
+ * PostgreSQL array literals in text form: `{1,2,NULL}`, `{"a b","say \"hi\""}`, `{{1,2},{3,4}}`.
+ * Parsing is shared by every driver so `int4[]` gives the same `number[]` everywhere; the
+ * serializer turns JS arrays given as parameters into literals the server casts to the array
+ * type the statement expects (`WHERE id = ANY($1)`).
+ */
+
+export type TextParser = (text: string) => unknown;
+
+/** Parses an array literal, applying `parseElement` to every non-NULL element. */
+export function parseArrayLiteral(text: string, parseElement: TextParser, delimiter = ","): unknown[] {
+  // Arrays with non-default bounds are prefixed with their dimensions: "[0:1]={7,8}".
+  const start = text.charCodeAt(0) === 0x5b /* [ */ ? text.indexOf("=") + 1 : 0;
+  const state = { text, i: start, parseElement, delimiter };
+  if (text[state.i] !== "{") throw malformed(text);
+  const result = parseLevel(state);
+  if (state.i !== text.length) throw malformed(text);
+  return result;
+}
+
+interface ParseState {
+  readonly text: string;
+  i: number;
+  readonly parseElement: TextParser;
+  readonly delimiter: string;
+}
+
+function parseLevel(s: ParseState): unknown[] {
+  const { text, delimiter } = s;
+  const out: unknown[] = [];
+  s.i++; // "{"
+  if (text[s.i] === "}") {
+    s.i++;
+    return out;
+  }
+  for (;;) {
+    const ch = text[s.i];
+    if (ch === "{") {
+      out.push(parseLevel(s));
+    } else if (ch === '"') {
+      out.push(s.parseElement(readQuoted(s)));
+    } else {
+      const begin = s.i;
+      while (s.i < text.length && text[s.i] !== delimiter && text[s.i] !== "}") s.i++;
+      const raw = text.slice(begin, s.i);
+      out.push(raw.length === 4 && raw.toUpperCase() === "NULL" ? null : s.parseElement(raw));
+    }
+    const sep = text[s.i];
+    s.i++;
+    if (sep === "}") return out;
+    if (sep !== delimiter) throw malformed(text);
+  }
+}
+
+function readQuoted(s: ParseState): string {
+  const { text } = s;
+  let value = "";
+  let chunkStart = ++s.i; // past the opening quote
+  for (;;) {
+    if (s.i >= text.length) throw malformed(text);
+    const ch = text[s.i];
+    if (ch === "\\") {
+      value += text.slice(chunkStart, s.i) + (text[s.i + 1] ?? "");
+      s.i += 2;
+      chunkStart = s.i;
+    } else if (ch === '"') {
+      value += text.slice(chunkStart, s.i);
+      s.i++;
+      return value;
+    } else {
+      s.i++;
+    }
+  }
+}
+
+function malformed(text: string): Error {
+  const shown = text.length > 80 ? `${text.slice(0, 80)}...` : text;
+  return new Error(`malformed array literal from the server: ${shown}`);
+}
+
+/**
+ * Builds an array literal from JS values. `encodeElement` gives each non-null, non-array element's
+ * text; every element is quoted, so no escaping rule depends on the element type.
+ */
+export function serializeArrayLiteral(
+  values: readonly unknown[],
+  encodeElement: (value: unknown) => string,
+): string {
+  let out = "{";
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) out += ",";
+    const value = values[i];
+    if (value === null) out += "NULL";
+    else if (Array.isArray(value)) out += serializeArrayLiteral(value, encodeElement);
+    else out += `"${encodeElement(value).replace(/[\\"]/g, "\\$&")}"`;
+  }
+  return `${out}}`;
+}

@@ -1,0 +1,76 @@
+/**
+ * Built-in PostgreSQL type OIDs (from pg_type.dat; stable across server versions). Types created
+ * by initdb or users have OIDs at or above `FIRST_NON_BUILTIN_OID` and are looked up in the
+ * catalog when a result first contains them (type-registry.ts).
+ */
+export const Oid = {
+  bool: 16,
+  bytea: 17,
+  char: 18,
+  name: 19,
+  int8: 20,
+  int2: 21,
+  int4: 23,
+  text: 25,
+  oid: 26,
+  json: 114,
+  xml: 142,
+  float4: 700,
+  float8: 701,
+  money: 790,
+  macaddr: 829,
+  inet: 869,
+  cidr: 650,
+  bpchar: 1042,
+  varchar: 1043,
+  date: 1082,
+  time: 1083,
+  timestamp: 1114,
+  timestamptz: 1184,
+  interval: 1186,
+  timetz: 1266,
+  bit: 1560,
+  varbit: 1562,
+  numeric: 1700,
+  uuid: 2950,
+  jsonb: 3802,
+  jsonpath: 4072,
+} as const;
+
+/** Array type OID -> element type OID, for the built-in types above. */
+export const ARRAY_ELEMENT_OIDS: ReadonlyMap<number, number> = new Map([
+  [1000, Oid.bool],
+  [1001, Oid.bytea],
+  [1002, Oid.char],
+  [1003, Oid.name],
+  [1016, Oid.int8],
+  [1005, Oid.int2],
+  [1007, Oid.int4],
+  [1009, Oid.text],
+  [1028, Oid.oid],
+  [199, Oid.json],
+  [143, Oid.xml],
+  [1021, Oid.float4],
+  [1022, Oid.float8],
+  [791, Oid.money],
+  [1040, Oid.macaddr],
+  [1041, Oid.inet],
+  [651, Oid.cidr],
+  [1014, Oid.bpchar],
+  [1015, Oid.varchar],
+  [1182, Oid.date],
+  [1183, Oid.time],
+  [1115, Oid.timestamp],
+  [1185, Oid.timestamptz],
+  [1187, Oid.interval],
+  [1270, Oid.timetz],
+  [1561, Oid.bit],
+  [1563, Oid.varbit],
+  [1231, Oid.numeric],
+  [2951, Oid.uuid],
+  [3807, Oid.jsonb],
+  [4073, Oid.jsonpath],
+]);
+
+/** FirstGenbkiObjectId: every OID below this one is a built-in catalog entry. */
+export const FIRST_NON_BUILTIN_OID = 10_000;

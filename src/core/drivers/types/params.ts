@@ -1,0 +1,94 @@
+/**
+ * Parameters are turned into PostgreSQL text before any driver sees them, so every driver sends
+ * the same bytes and the server picks the type from the statement (`$1::int8`, a column, `ANY`).
+ * Drivers disagree on `undefined` (pg and PGlite bind NULL, postgres.js throws), so it is refused
+ * here, before anything is sent.
+ *
+ * | JS                        | sent as                                                       |
+ * |---------------------------|---------------------------------------------------------------|
+ * | null                      | SQL NULL                                                      |
+ * | string                    | itself                                                        |
+ * | number, bigint            | decimal text ("NaN", "Infinity" for the float specials)       |
+ * | boolean                   | "true" / "false"                                              |
+ * | Date                      | ISO 8601 in UTC ("2024-01-31T12:00:00.000Z", "... BC")        |
+ * | Uint8Array (Buffer)       | bytea hex text ("\x0102")                                     |
+ * | array of the above        | array literal ('{"1","2"}'), nested arrays as dimensions      |
+ * | other objects             | JSON text                                                     |
+ */
+import { ArgumentError } from "../../errors.js";
+import { serializeArrayLiteral } from "./array-literal.js";
+
+/** Converts statement parameters to text; throws ArgumentError for values it cannot send. */
+export function encodeParams(params: readonly unknown[]): (string | null)[] {
+  const out = new Array<string | null>(params.length);
+  for (let i = 0; i < params.length; i++) {
+    const value = params[i];
+    if (value === undefined) {
+      throw new ArgumentError(`parameter $${i + 1} is undefined; use null for SQL NULL`);
+    }
+    try {
+      out[i] = value === null ? null : Array.isArray(value) ? encodeArray(value) : encodeScalar(value);
+    } catch (error) {
+      if (!(error instanceof ParamError)) throw error;
+      throw new ArgumentError(`parameter $${i + 1} ${error.message}`, { cause: error.cause });
+    }
+  }
+  return out;
+}
+
+class ParamError extends Error {}
+
+function encodeArray(values: readonly unknown[]): string {
+  checkArray(values, "");
+  return serializeArrayLiteral(values, encodeScalar);
+}
+
+function checkArray(values: readonly unknown[], path: string): void {
+  for (let j = 0; j < values.length; j++) {
+    const value = values[j];
+    if (value === undefined) {
+      throw new ParamError(`contains undefined at index ${path}[${j}]; use null for SQL NULL`);
+    }
+    if (Array.isArray(value)) checkArray(value, `${path}[${j}]`);
+  }
+}
+
+function encodeScalar(value: unknown): string {
+  switch (typeof value) {
+    case "string":
+      return value;
+    case "number":
+    case "bigint":
+      return String(value);
+    case "boolean":
+      return value ? "true" : "false";
+    case "object":
+      if (value instanceof Date) return encodeDate(value);
+      if (value instanceof Uint8Array) return `\\x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("hex")}`;
+      return encodeJson(value);
+    default:
+      throw new ParamError(
+        `is a ${typeof value}, which cannot be sent; use a string, number, bigint, boolean, Date, ` +
+          "Uint8Array, null, an array of those, or a plain object (sent as JSON)",
+      );
+  }
+}
+
+function encodeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch (error) {
+    throw new ParamError(`could not be converted to JSON: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** ISO 8601 in UTC; years outside 1..9999 written the way PostgreSQL reads them. */
+function encodeDate(date: Date): string {
+  const time = date.getTime();
+  if (Number.isNaN(time)) throw new ParamError("is an invalid Date");
+  const year = date.getUTCFullYear();
+  if (year >= 1 && year <= 9999) return date.toISOString();
+  const iso = date.toISOString(); // "+010000-01-01T..." or "-000044-03-15T..."
+  const rest = iso.slice(iso.indexOf("-", 1));
+  return year > 0 ? `${year}${rest}` : `${String(1 - year).padStart(4, "0")}${rest} BC`;
+}

@@ -1,0 +1,141 @@
+/**
+ * Text-format result parsers, shared by every driver. Each driver is configured to hand these
+ * functions the server's text for the OIDs below (pg: `types.getTypeParser`, postgres.js: `types`,
+ * PGlite: `parsers`), so one PostgreSQL type gives one JS value whatever the driver:
+ *
+ * | PostgreSQL                          | JS                                                 |
+ * |-------------------------------------|----------------------------------------------------|
+ * | int2, int4, oid, float4, float8     | number (NaN / ±Infinity for the float specials)    |
+ * | int8                                | bigint                                             |
+ * | numeric, money                      | string (exact)                                     |
+ * | bool                                | boolean                                            |
+ * | text, varchar, char, name, uuid     | string                                             |
+ * | json, jsonb                         | parsed value (JSON.parse)                          |
+ * | bytea                               | Buffer (a Uint8Array)                              |
+ * | timestamptz, timestamp              | Date (timestamp read as UTC); ±Infinity for ±infinity |
+ * | date, time, timetz, interval        | string as the server prints it ("2024-01-31")      |
+ * | enums, other types                  | string                                             |
+ * | arrays of the above                 | arrays of the converted elements                   |
+ * | domains                             | as their base type                                 |
+ *
+ * Pinned per type and per driver by test/core/drivers/value-mapping.test.ts.
+ */
+import { parseArrayLiteral, type TextParser } from "./array-literal.js";
+import { ARRAY_ELEMENT_OIDS, Oid } from "./oids.js";
+
+export type { TextParser };
+
+export const identity: TextParser = (text) => text;
+
+const parseNumber: TextParser = (text) => Number(text);
+const parseBigInt: TextParser = (text) => BigInt(text);
+const parseBool: TextParser = (text) => text === "t";
+const parseJson: TextParser = (text) => JSON.parse(text);
+
+const parseBytea: TextParser = (text) => {
+  if (text.startsWith("\\x")) return Buffer.from(text.slice(2), "hex");
+  return parseByteaEscape(text);
+};
+
+/** `bytea_output = 'escape'`: printable bytes as is, `\\` for a backslash, `\ooo` octal for others. */
+function parseByteaEscape(text: string): Buffer {
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code !== 0x5c /* \ */) {
+      bytes.push(code);
+    } else if (text[i + 1] === "\\") {
+      bytes.push(0x5c);
+      i++;
+    } else {
+      bytes.push(parseInt(text.slice(i + 1, i + 4), 8));
+      i += 3;
+    }
+  }
+  return Buffer.from(bytes);
+}
+
+const TIMESTAMP =
+  /^(\d{4,})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?(?:([+-])(\d\d)(?::(\d\d))?(?::(\d\d))?)?( BC)?$/;
+
+/**
+ * `timestamp` and `timestamptz` in ISO DateStyle. A `timestamp` (no offset) is read as UTC, so
+ * the result does not depend on the process time zone, and Dates sent as parameters (which
+ * are sent in UTC, see params.ts) come back equal. Microseconds are truncated to milliseconds.
+ */
+export const parseTimestamp: TextParser = (text) => {
+  const m = TIMESTAMP.exec(text);
+  if (m === null) {
+    if (text === "infinity") return Infinity;
+    if (text === "-infinity") return -Infinity;
+    return new Date(text);
+  }
+  let year = Number(m[1]);
+  if (m[12] !== undefined) year = 1 - year; // 1 BC is year 0
+  const ms = m[7] === undefined ? 0 : Number(`${m[7]}00`.slice(0, 3));
+  let time: number;
+  if (year >= 100) {
+    time = Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), ms);
+  } else {
+    // Date.UTC maps years 0..99 to 1900..1999.
+    const d = new Date(0);
+    d.setUTCFullYear(year, Number(m[2]) - 1, Number(m[3]));
+    d.setUTCHours(Number(m[4]), Number(m[5]), Number(m[6]), ms);
+    time = d.getTime();
+  }
+  if (m[8] !== undefined) {
+    const offsetSeconds = Number(m[9]) * 3600 + Number(m[10] ?? 0) * 60 + Number(m[11] ?? 0);
+    time -= (m[8] === "+" ? 1 : -1) * offsetSeconds * 1000;
+  }
+  return new Date(time);
+};
+
+const SCALAR_PARSERS: ReadonlyArray<readonly [number, TextParser]> = [
+  [Oid.bool, parseBool],
+  [Oid.bytea, parseBytea],
+  [Oid.char, identity],
+  [Oid.name, identity],
+  [Oid.int8, parseBigInt],
+  [Oid.int2, parseNumber],
+  [Oid.int4, parseNumber],
+  [Oid.text, identity],
+  [Oid.oid, parseNumber],
+  [Oid.json, parseJson],
+  [Oid.xml, identity],
+  [Oid.float4, parseNumber],
+  [Oid.float8, parseNumber],
+  [Oid.money, identity],
+  [Oid.macaddr, identity],
+  [Oid.inet, identity],
+  [Oid.cidr, identity],
+  [Oid.bpchar, identity],
+  [Oid.varchar, identity],
+  [Oid.date, identity],
+  [Oid.time, identity],
+  [Oid.timestamp, parseTimestamp],
+  [Oid.timestamptz, parseTimestamp],
+  [Oid.interval, identity],
+  [Oid.timetz, identity],
+  [Oid.bit, identity],
+  [Oid.varbit, identity],
+  [Oid.numeric, identity],
+  [Oid.uuid, identity],
+  [Oid.jsonb, parseJson],
+  [Oid.jsonpath, identity],
+];
+
+/** An array parser applying `element` to each element (`;` is the delimiter of box[] only). */
+export function arrayParser(element: TextParser, delimiter = ","): TextParser {
+  return (text) => parseArrayLiteral(text, element, delimiter);
+}
+
+function buildBuiltinParsers(): ReadonlyMap<number, TextParser> {
+  const map = new Map<number, TextParser>(SCALAR_PARSERS);
+  for (const [arrayOid, elementOid] of ARRAY_ELEMENT_OIDS) {
+    map.set(arrayOid, arrayParser(map.get(elementOid) ?? identity));
+  }
+  return map;
+}
+
+/** Parser for every built-in OID Athanor converts. OIDs not listed arrive as the server's text. */
+export const BUILTIN_PARSERS: ReadonlyMap<number, TextParser> = buildBuiltinParsers();
