@@ -239,7 +239,10 @@ async function updateDirty(session: FlushSession, obj: Instrumented): Promise<vo
   }
 }
 
-async function syncAssociations(session: FlushSession, obj: Instrumented, isNew: boolean): Promise<void> {
+/** Association rows to write, per secondary table, deduplicated (both sides of a back-populated many-to-many name each pair). */
+type AssociationRows = Map<import("../../core/schema/table.js").Table, Map<string, Record<string, unknown>>>;
+
+async function collectAssociations(session: FlushSession, obj: Instrumented, isNew: boolean, rows: AssociationRows): Promise<void> {
   const state = obj[STATE];
   for (const rel of state.mapper.relationships) {
     if (rel.direction !== "many-to-many") continue;
@@ -249,17 +252,27 @@ async function syncAssociations(session: FlushSession, obj: Instrumented, isNew:
     const parentCols = rel.pairs.map(([local, s]) => ({ s, v: state.values[state.mapper.columnFor(local).index] }));
     // The collection was replaced: the association rows become exactly its items.
     if (!isNew) await session.run(delete_(secondary).where(and(...parentCols.map(({ s, v }) => columnOf(secondary.node, s).eq(v)))).node);
-    if (value.length === 0) continue;
-    const rows = value.map((target) => {
+    const forTable = rows.get(secondary) ?? new Map<string, Record<string, unknown>>();
+    rows.set(secondary, forTable);
+    for (const target of value) {
       const ts = target[STATE];
       const row: Record<string, unknown> = {};
       for (const { s, v } of parentCols) row[s.name] = v;
       for (const [s, t] of rel.secondaryPairs) row[s.name] = ts.values[ts.mapper.columnFor(t).index];
-      return row;
-    });
-    // Two parents sharing a back-populated many-to-many would write each pair twice; the
-    // association's key makes the second a no-op rather than an error only when we skip it here.
-    await session.run(insert(secondary).values(rows).node);
+      const key = secondary.columns.map((c) => String(row[c.name])).join("\u0000");
+      forTable.set(key, row);
+    }
+  }
+}
+
+/** One INSERT per association table for the whole flush. */
+async function writeAssociations(session: FlushSession, rows: AssociationRows): Promise<void> {
+  for (const [table, byKey] of rows) {
+    const list = [...byKey.values()];
+    if (list.length === 0) continue;
+    const columns = Object.keys(list[0]!);
+    const stmt = list.length === 1 ? insert(table).values(list[0]!) : insert(table).fromArrays(columns, columns.map((c) => list.map((r) => r[c])));
+    await session.run(stmt.node);
   }
 }
 
@@ -333,8 +346,10 @@ export async function flush(session: FlushSession): Promise<void> {
   for (const child of owners.keys()) if (child[STATE].status === "persistent") syncForeignKeys(child, owners);
   const toUpdate = new Set([...dirty, ...[...owners.keys()].filter((c) => c[STATE].status === "persistent" && c[STATE].changes?.size)]);
   for (const obj of toUpdate) if (!pending.includes(obj)) await updateDirty(session, obj);
-  for (const obj of pending) await syncAssociations(session, obj, true);
-  for (const obj of dirty) await syncAssociations(session, obj, false);
+  const associations: AssociationRows = new Map();
+  for (const obj of pending) await collectAssociations(session, obj, true, associations);
+  for (const obj of dirty) await collectAssociations(session, obj, false, associations);
+  await writeAssociations(session, associations);
   await deleteObjects(session, order);
   for (const obj of [...pending, ...toUpdate]) {
     const state = obj[STATE];
