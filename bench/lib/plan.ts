@@ -1,0 +1,151 @@
+/**
+ * The benchmark matrix: what each workload does and how often it runs, for the full and the
+ * quick mode. The runner and the worker processes both derive it from the mode, so only the
+ * mode crosses the process boundary.
+ */
+import { PAGES, lookupIds, range } from "./dataset.ts";
+import type { UserRange } from "./types.ts";
+
+export type WorkloadId = "w1" | "w2" | "w3" | "w4" | "w5";
+
+export interface WorkloadPlan {
+  id: WorkloadId;
+  title: string;
+  /** What one timing sample is: a whole run, or one operation inside a run. */
+  sample: "run" | "op";
+  /** How the workload is described in RESULTS.md, with its size in this mode. */
+  describe: string;
+  warmups: number;
+  /** Measured runs per worker process (at least one is always done, see budgetMs). */
+  runs: number;
+  /** No further measured run starts once a worker has spent this long measuring. */
+  budgetMs: number;
+  /** W1, W5: the users whose graph is loaded. */
+  users: UserRange;
+  /** W1, W5: the smaller graph used for warm-up runs. */
+  warmupUsers: UserRange;
+  /** W2: the pages, in order. */
+  pages: number[];
+  warmupPages: number[];
+  /** W3: the ids, in order. */
+  ids: number[];
+  warmupIds: number[];
+  /** W4: rows per measured run and per warm-up run. */
+  rows: number;
+  warmupRows: number;
+}
+
+export interface BenchPlan {
+  quick: boolean;
+  /** Each round starts one worker per (contender, workload), contenders in rotated order. */
+  rounds: number;
+  /**
+   * Full mode starts a fresh worker per (contender, workload). Quick mode starts one per
+   * contender that runs every workload in turn, to fit in its time budget.
+   */
+  perWorkloadWorkers: boolean;
+  /** A worker taking longer than this is killed and reported as a timeout. */
+  workerTimeoutMs: number;
+  workloads: WorkloadPlan[];
+}
+
+const NONE: Pick<WorkloadPlan, "users" | "warmupUsers" | "pages" | "warmupPages" | "ids" | "warmupIds" | "rows" | "warmupRows"> = {
+  users: { from: 1, to: 0 },
+  warmupUsers: { from: 1, to: 0 },
+  pages: [],
+  warmupPages: [],
+  ids: [],
+  warmupIds: [],
+  rows: 0,
+  warmupRows: 0,
+};
+
+export function benchPlan(quick: boolean): BenchPlan {
+  const pageLoads = quick ? 20 : 200;
+  // Quick mode spreads its page loads evenly so the offsets still span 0..1,900.
+  const pages = range(0, pageLoads - 1).map((i) => (quick ? (i * 5) % PAGES : i % PAGES));
+  const lookups = quick ? 200 : 2_000;
+  const graphUsers = quick ? 250 : 1_000;
+  const insertRows = quick ? 2_500 : 10_000;
+  const n1Users = quick ? 20 : 1_000;
+  const n = (value: number) => value.toLocaleString("en");
+  const scaled = (part: number, whole: number) => (quick ? `; quick mode: ${Math.round((part / whole) * 100)}% of the full workload` : "");
+  return {
+    quick,
+    rounds: quick ? 1 : 3,
+    perWorkloadWorkers: !quick,
+    workerTimeoutMs: quick ? 120_000 : 900_000,
+    workloads: [
+      {
+        ...NONE,
+        id: "w1",
+        title: quick ? `W1 graph (${graphUsers} users)` : "W1 graph",
+        sample: "run",
+        describe:
+          `users 1..${n(graphUsers)} with their orders and each order's products (${n(graphUsers)} + ${n(graphUsers * 20)} + ` +
+          `${n(graphUsers * 100)} rows)${scaled(graphUsers, 1_000)}; ms per run`,
+        warmups: quick ? 1 : 2,
+        runs: quick ? 3 : 5,
+        budgetMs: quick ? 3_000 : 60_000,
+        users: { from: 1, to: graphUsers },
+        warmupUsers: { from: 1, to: quick ? 50 : graphUsers },
+      },
+      {
+        ...NONE,
+        id: "w2",
+        title: "W2 page",
+        sample: "op",
+        describe: `${pageLoads} page loads of 20 users (ORDER BY id, OFFSET page*20) with their orders, ${
+          quick ? "pages 0, 5, 10, ..., 95" : "pages 0..99 twice"
+        }${scaled(pageLoads, 200)}; median ms per page`,
+        warmups: 1,
+        runs: 1,
+        budgetMs: 0,
+        pages,
+        warmupPages: range(0, quick ? 2 : 9),
+      },
+      {
+        ...NONE,
+        id: "w3",
+        title: "W3 by-pk",
+        sample: "op",
+        describe: `${n(lookups)} lookups of one user by primary key with its invoice (ids shuffled)${scaled(lookups, 2_000)}; median ms per lookup`,
+        warmups: 1,
+        runs: 1,
+        budgetMs: 0,
+        ids: lookupIds(lookups),
+        warmupIds: lookupIds(quick ? 20 : 100),
+      },
+      {
+        ...NONE,
+        id: "w4",
+        title: quick ? `W4 insert (${n(insertRows)} rows)` : "W4 insert",
+        sample: "run",
+        describe: `${n(insertRows)} orders inserted in one transaction through the normal insert API; table restored between runs${scaled(
+          insertRows,
+          10_000,
+        )}; ms per run`,
+        warmups: 1,
+        runs: quick ? 2 : 5,
+        budgetMs: quick ? 2_000 : 60_000,
+        rows: insertRows,
+        warmupRows: quick ? 500 : 1_000,
+      },
+      {
+        ...NONE,
+        id: "w5",
+        title: quick ? `W5 N+1 (${n1Users} users)` : "W5 N+1",
+        sample: "run",
+        describe: `W1 by per-object loads for users 1..${n(n1Users)} (1 + ${n(n1Users)} + ${n(n1Users * 20)} queries)${scaled(
+          n1Users,
+          1_000,
+        )}; ms per run`,
+        warmups: 1,
+        runs: quick ? 1 : 2,
+        budgetMs: 0,
+        users: { from: 1, to: n1Users },
+        warmupUsers: { from: 1, to: quick ? 2 : 10 },
+      },
+    ],
+  };
+}
