@@ -4,7 +4,9 @@
  * work. A collection makes parent rows repeat: the result then requires `.unique()`.
  */
 import { ColumnExpression } from "../../../core/schema/table.js";
-import { freeze, nextAliasId, type AliasNode, type OrderByNode, type SelectNode } from "../../../core/sql/nodes.js";
+import { leafFroms } from "../../../core/compiler/compiler.js";
+import { Expression, type Predicate } from "../../../core/sql/expression.js";
+import { freeze, nextAliasId, type AliasNode, type ExprNode, type FromNode, type OrderByNode, type SelectNode, type TableNode } from "../../../core/sql/nodes.js";
 import { outputNames } from "../../../core/sql/select.js";
 import type { EntityLike, InstrumentedColumn } from "../../mapping/instrumented.js";
 import { relationshipJoin } from "../../mapping/join-condition.js";
@@ -16,13 +18,45 @@ export function setupJoined(qb: QueryBuilder, child: ChildLoad, parentSlot: numb
   const rel = child.rel;
   const parentFrom = qb.slotFroms[parentSlot]!;
   const target = child.targetEntity ?? new AliasedEntity(rel.target, undefined);
-  const step = relationshipJoin(rel, parentFrom, target.fromNode, child.criteria);
+  // `User.orders.and(Order.total.gt(100))` names the orders table; the join is to an anonymous
+  // alias of it, so the criteria are re-pointed at that alias (SQLAlchemy's ClauseAdapter).
+  const criteria = child.criteria !== undefined && child.targetEntity === undefined
+    ? adaptCriteria(child.criteria, rel.target.table.node, target.fromNode)
+    : child.criteria;
+  const step = relationshipJoin(rel, parentFrom, target.fromNode, criteria);
   qb.joinTo(parentFrom, step.right, step.on, child.args.innerjoin ? "inner" : "left");
   const offset = qb.addColumns(target);
   qb.slotFroms.push(target.fromNode);
   qb.joined.push({ parentSlot, child, offset });
   if (rel.uselist) qb.requiresUnique = true;
   return qb.slotFroms.length - 1;
+}
+
+/** `criteria` with every column of `table` read from `alias` instead (unchanged subtrees are kept as they are). */
+function adaptCriteria(criteria: Predicate, table: TableNode, alias: TableNode | AliasNode): Predicate {
+  const adapt = (value: unknown): unknown => {
+    if (Array.isArray(value)) {
+      const items = value.map(adapt);
+      return items.some((v, i) => v !== value[i]) ? freeze(items) : value;
+    }
+    if (typeof value !== "object" || value === null || typeof (value as { kind?: unknown }).kind !== "string") return value;
+    const node = value as { readonly kind: string } & Record<string, unknown>;
+    if (node.kind === "column") return node.from === table ? freeze({ ...node, from: alias }) : node;
+    // Binds carry values, tables and aliases are FROM items; a subquery that selects FROM the
+    // table itself refers to its own rows, not the joined ones.
+    if (node.kind === "bind" || node.kind === "table" || node.kind === "alias") return node;
+    if (node.kind === "select" && (node.from as readonly FromNode[]).some((f) => leafFroms(f).includes(table))) return node;
+    let changed = false;
+    const copy: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(node)) {
+      const adapted = key === "type" ? v : adapt(v);
+      if (adapted !== v) changed = true;
+      copy[key] = adapted;
+    }
+    return changed ? freeze(copy) : node;
+  };
+  const node = adapt(criteria.node) as ExprNode;
+  return node === criteria.node ? criteria : new Expression<boolean>(node, criteria.sqlType);
 }
 
 /** The root entity re-pointed at a derived table: same mapper, columns read from the subquery. */
