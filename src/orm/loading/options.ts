@@ -5,6 +5,9 @@
 import { ArgumentError } from "../../core/errors.js";
 import { describeValue } from "../../core/sql/expression.js";
 import { isRelationshipAttribute, type RelationshipAttribute } from "../mapping/instrumented.js";
+import type { Predicate } from "../../core/sql/expression.js";
+import type { Mapper } from "../mapping/mapper.js";
+import { entityOf, type MappedClass, type EntityStatics } from "../mapping/declarative.js";
 
 export type StrategyKey =
   | "selectin" | "joined" | "subquery" | "immediate" | "contains_eager"
@@ -30,7 +33,11 @@ type Attr = RelationshipAttribute<unknown, unknown, boolean>;
 
 /** A chain of loader steps from the queried entity. Immutable, like statements. */
 export class Load {
-  constructor(readonly steps: readonly LoadStep[]) {}
+  constructor(
+    readonly steps: readonly LoadStep[],
+    /** withLoaderCriteria: a condition on every load of one entity in the statement. */
+    readonly entityCriteria?: { readonly mapper: Mapper; readonly where: Predicate },
+  ) {}
 
   private then(attribute: Attr | "*", strategy: StrategyKey, args: StrategyArgs = {}): Load {
     return new Load([...this.steps, checkStep(attribute, strategy, args, this.steps)]);
@@ -99,3 +106,13 @@ export const containsEager = (attr: Attr): Load => root.containsEager(attr);
 export const raiseload = (attr: Attr | "*", args?: Pick<StrategyArgs, "sqlOnly">): Load => root.raiseload(attr, args);
 export const noload = (attr: Attr | "*"): Load => root.noload(attr);
 export const defaultload = (attr: Attr): Load => root.defaultload(attr);
+
+/**
+ * Adds `where` to every load of `entity` that the statement makes: the statement's own rows when
+ * it selects that entity, and each selectin / subquery / immediate load that reaches it
+ * (SQLAlchemy's with_loader_criteria). `withLoaderCriteria(Order, Order.total.gt(100))`.
+ */
+export function withLoaderCriteria(entity: MappedClass | EntityStatics, where: Predicate): Load {
+  const { mapper } = entityOf(entity, "withLoaderCriteria()");
+  return new Load([], { mapper, where });
+}

@@ -14,6 +14,8 @@ import { setupContainsEager } from "../loading/strategies/contains-eager.js";
 import { setupJoined, wrapForLimit } from "../loading/strategies/joined.js";
 import type { EntitySelect } from "./select.js";
 import { warn } from "../../core/compiler/from-linter.js";
+import { and } from "../../core/sql/operators.js";
+import { Expression } from "../../core/sql/expression.js";
 
 export interface EntitySlot {
   readonly kind: "entity";
@@ -95,13 +97,32 @@ function build(stmt: EntitySelect<readonly unknown[]>): CompiledQuery {
   const trees = new Map<EntityLike, PathNode>();
   for (const item of entityItems) trees.set(item.entity, buildPathTree(item.entity, stmt.orm.options, root));
   checkOptionsApply(stmt, trees);
+  let criteriaWhere: ExprNode | undefined;
+  for (const load of stmt.orm.options) {
+    const ec = load.entityCriteria;
+    if (ec === undefined) continue;
+    for (const tree of trees.values()) for (const node of tree.walk()) for (const child of node.children.values()) {
+      if (child.rel.target !== ec.mapper) continue;
+      if (child.strategy === "joined" || child.strategy === "contains_eager") {
+        throw new ArgumentError(
+          `withLoaderCriteria(${ec.mapper.name}, ...) cannot apply to the joined load of ${child.rel.description} (its columns are aliased in the join); ` +
+            `use selectinload(${child.rel.description}) or ${child.rel.description}.and(...) in the joinedload.`,
+        );
+      }
+      child.criteria = child.criteria ? and(child.criteria, ec.where) : ec.where;
+    }
+    if (entityItems.some((i) => i.entity.mapper === ec.mapper && i.entity.fromNode === ec.mapper.table.node)) {
+      criteriaWhere = criteriaWhere === undefined ? ec.where.node : and(new Expression<boolean>(criteriaWhere), ec.where).node;
+    }
+  }
 
   // A LIMIT/OFFSET/DISTINCT must count parents, not joined rows: wrap first (SQLAlchemy does the same).
   const collectionJoins = [...trees.values()].some((t) => t.eagerChildren().some((c) => c.strategy === "joined" && c.rel.uselist));
   const needsWrap = collectionJoins && (state.limit !== undefined || state.offset !== undefined || state.distinct) && entityItems.length === 1;
   const items: (EntitySlot | ExpressionSlot)[] = [];
-  const base = baseSelect(stmt);
   let where: ExprNode | undefined = state.where;
+  if (criteriaWhere !== undefined) where = where === undefined ? criteriaWhere : and(new Expression<boolean>(where), new Expression<boolean>(criteriaWhere)).node;
+  const base: SelectNode = criteriaWhere === undefined ? baseSelect(stmt) : freeze({ ...baseSelect(stmt), where });
   let orderBy = state.orderBy;
   let limit = state.limit, offset = state.offset, distinct = state.distinct, groupBy = state.groupBy, having = state.having;
   let rootEntityOverride: EntityLike | undefined;

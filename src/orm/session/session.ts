@@ -3,7 +3,7 @@
  * connection, begun on first use (SQLAlchemy's autobegin). One session serves one async task:
  * a second concurrent call fails before any SQL is sent.
  */
-import { InvalidRequestError, ArgumentError } from "../../core/errors.js";
+import { InvalidRequestError, ArgumentError, ResourceClosedError } from "../../core/errors.js";
 import { bindParams, compile } from "../../core/compiler/compiler.js";
 import type { Engine } from "../../core/engine/engine.js";
 import type { Connection } from "../../core/engine/connection.js";
@@ -336,7 +336,29 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Async
 
   /** Ends the transaction (rolling back anything uncommitted) and detaches every object. */
   async close(): Promise<void> {
-    if (this.connection !== undefined) await this.rollback();
+    // As SQLAlchemy's close(): the transaction is rolled back on the connection, but the objects
+    // are not expired. They are detached with what they had loaded (only rollback() expires).
+    await this.guard("close()", async () => {
+      const connection = this.connection;
+      this.connection = undefined;
+      if (connection !== undefined) {
+        try {
+          if (this.failure === undefined) await connection.rollback();
+        } finally {
+          await connection.release();
+        }
+      }
+    });
+    this.failure = undefined;
+    // Objects inserted in the rolled-back transaction never existed.
+    for (const obj of this.flushedInTransaction) {
+      const state = obj[STATE];
+      this.identityMap.delete(state.mapper, state.identityKey);
+      state.status = "transient";
+      state.session = undefined;
+    }
+    this.flushedInTransaction = [];
+    this.deletedInTransaction = [];
     for (const obj of this.identityMap.all()) {
       const state = (obj as Instrumented)[STATE];
       state.session = undefined;
