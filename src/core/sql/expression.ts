@@ -46,6 +46,10 @@ export class Expression<T = unknown> {
 
   /** `expr = ANY($1)`: one parameter holding an array, so the SQL text is the same for any list size. */
   eqAny(values: readonly T[]): Predicate {
+    const missing = Array.isArray(values) ? (values as readonly unknown[]).indexOf(undefined) : -1;
+    if (missing >= 0) {
+      throw new ArgumentError(`${this.description}.eqAny() got undefined at index ${missing}; use null for NULL or leave it out of the list.`);
+    }
     const array = bindValue(this.description, "eqAny", values, undefined) as BindNode;
     return predicate(freeze({ kind: "any-array", expr: this.node, array, negate: false }));
   }
