@@ -61,6 +61,10 @@ export function caseWhen<T>(whens: readonly (readonly [Predicate, T | Expression
 
 type FunctionBuilder = <T = unknown>(...args: unknown[]) => Expression<T>;
 
+type CommonFunction =
+  | "lower" | "upper" | "length" | "coalesce" | "nullif" | "greatest" | "least" | "abs" | "round"
+  | "sum" | "avg" | "min" | "max" | "array_agg" | "string_agg" | "json_agg" | "jsonb_agg" | "date_trunc";
+
 function makeFunction(name: string, distinct = false): FunctionBuilder {
   if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(name)) throw new ArgumentError(`func.${name}: not a valid SQL function name.`);
   return <T>(...args: unknown[]) =>
@@ -80,7 +84,10 @@ export const func = new Proxy(
       makeFunction("count")<number>(arg === undefined ? new Expression(freeze({ kind: "literal", sql: "*" })) : arg).cast<number>({ sql: "integer" }),
     countDistinct: (arg: unknown): Expression<number> => makeFunction("count", true)<number>(arg).cast<number>({ sql: "integer" }),
     now: (): Expression<Date> => makeFunction("now")<Date>(),
-  } as { count(arg?: unknown): Expression<number>; countDistinct(arg: unknown): Expression<number>; now(): Expression<Date> } & Record<string, FunctionBuilder>,
+  } as { count(arg?: unknown): Expression<number>; countDistinct(arg: unknown): Expression<number>; now(): Expression<Date> }
+    // Named here so they type-check under noUncheckedIndexedAccess (an index signature read may be undefined).
+    & { [K in CommonFunction]: FunctionBuilder }
+    & Record<string, FunctionBuilder>,
   {
     get(target, name) {
       if (typeof name !== "string") return undefined;
