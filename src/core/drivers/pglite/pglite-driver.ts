@@ -30,7 +30,7 @@ export async function createPgliteDriver(dataDir: string | undefined): Promise<D
   const { PGlite } = await import("@electric-sql/pglite");
   if (dataDir !== undefined) openDirectories.add(dataDir);
   try {
-    const db = await PGlite.create(dataDir === undefined ? {} : { dataDir });
+    const db = dataDir === undefined ? await createInMemory(PGlite) : await PGlite.create({ dataDir });
     db.parsers = Object.fromEntries(BUILTIN_PARSERS);
     db.serializers = {};
     return new PgliteDriver(db, dataDir);
@@ -38,6 +38,34 @@ export async function createPgliteDriver(dataDir: string | undefined): Promise<D
     if (dataDir !== undefined) openDirectories.delete(dataDir);
     throw error;
   }
+}
+
+type PGliteClass = typeof PGlite;
+
+/**
+ * A pristine data directory, dumped from the second in-memory database this process creates:
+ * loading it skips initdb, about 3x faster than creating a database from scratch (test suites
+ * create many). Not taken for the first one, so a process with one database pays nothing.
+ */
+let template: Promise<Blob> | undefined;
+let inMemoryCount = 0;
+
+async function createInMemory(PGliteClass: PGliteClass): Promise<PGlite> {
+  inMemoryCount++;
+  if (template !== undefined) {
+    const pristine = await template.catch(() => undefined);
+    if (pristine !== undefined) return PGliteClass.create({ loadDataDir: pristine });
+  }
+  const db = await PGliteClass.create({});
+  if (inMemoryCount >= 2 && template === undefined) {
+    const dumping = db.dumpDataDir("none");
+    template = dumping;
+    dumping.catch(() => {
+      if (template === dumping) template = undefined;
+    });
+    await dumping.catch(() => undefined);
+  }
+  return db;
 }
 
 class PgliteDriver implements Driver {

@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { encodeParams } from "../../../src/core/drivers/types/params.js";
+import { ArgumentError } from "../../../src/core/errors.js";
+
+describe("encodeParams", () => {
+  it("encodes each supported JS value as PostgreSQL text", () => {
+    expect(
+      encodeParams([null, "s", 1.5, 7n, true, false, new Date("2024-01-31T00:00:00Z"), Buffer.from([1, 255]), { a: 1 }]),
+    ).toEqual([null, "s", "1.5", "7", "true", "false", "2024-01-31T00:00:00.000Z", "\\x01ff", '{"a":1}']);
+  });
+
+  it("writes dates outside years 1..9999 the way PostgreSQL reads them", () => {
+    const bc = new Date(0);
+    bc.setUTCFullYear(-43, 2, 15); // 44 BC
+    expect(encodeParams([bc])).toEqual(["0044-03-15T00:00:00.000Z BC"]);
+    expect(encodeParams([new Date(Date.UTC(12000, 0, 1))])).toEqual(["12000-01-01T00:00:00.000Z"]);
+  });
+
+  it("encodes arrays as array literals, nested arrays as dimensions", () => {
+    expect(encodeParams([[1, 2, null], [["a"], ["b"]], [7n, true], [Buffer.from([1])]])).toEqual([
+      '{"1","2",NULL}',
+      '{{"a"},{"b"}}',
+      '{"7","true"}',
+      '{"\\\\x01"}',
+    ]);
+  });
+
+  it("refuses undefined with the parameter number, before anything is sent", () => {
+    expect(() => encodeParams([1, undefined])).toThrow(ArgumentError);
+    expect(() => encodeParams([1, undefined])).toThrow("parameter $2 is undefined; use null for SQL NULL");
+    expect(() => encodeParams([[1, [2, undefined]]])).toThrow(
+      "parameter $1 contains undefined at index [1][1]; use null for SQL NULL",
+    );
+  });
+
+  it("refuses values that cannot be sent", () => {
+    expect(() => encodeParams([() => 1])).toThrow(/parameter \$1 is a function, which cannot be sent/);
+    expect(() => encodeParams([Symbol("s")])).toThrow(ArgumentError);
+    expect(() => encodeParams([new Date(Number.NaN)])).toThrow("parameter $1 is an invalid Date");
+    expect(() => encodeParams([{ big: 1n }])).toThrow(/parameter \$1 could not be converted to JSON/);
+  });
+});
