@@ -295,7 +295,7 @@ describe.each(backends)("select executed ($name)", (backend) => {
   });
 
   it("IN over a multi-row subquery", async () => {
-    const ids = selectColumns(o.userId).where(o.total.lt(100)).scalarSubquery<number>();
+    const ids = selectColumns(o.userId).where(o.total.lt(100)).scalarSubquery<number[]>();
     expect(await run(selectColumns(u.name).where(u.id.in(ids)).orderBy(u.name))).toEqual([["ann"], ["bob"]]);
   });
 
