@@ -55,6 +55,8 @@ export class Insert {
       const type = checkColumn(this.table, c, "insert into");
       const values = arrays[i]!;
       if (values.length !== length) throw new ArgumentError(`insert into ${this.table.name}: column "${c}" has ${values.length} values, the first has ${length}.`);
+      const missing = values.indexOf(undefined);
+      if (missing >= 0) throw new ArgumentError(`insert into ${this.table.name}: column "${c}" value ${missing + 1} is undefined; use null for NULL.`);
       const toDriver = type.toDriver?.bind(type);
       const encoded = toDriver ? values.map((v) => (v === null ? null : toDriver(v))) : values;
       return freeze({ kind: "bind", value: encoded, type: types.array({ sql: castName(type) }), key: undefined });
