@@ -122,8 +122,18 @@ function defaultAllowed(node: PathNode, rel: RelationshipProperty): boolean {
 function expandDefaults(node: PathNode): void {
   for (const rel of node.mapper.relationships) {
     const lazy = rel.lazy as StrategyKey;
-    if (node.children.has(rel.key) || !EAGER.has(lazy)) continue;
+    if (!EAGER.has(lazy)) continue;
     if (node.wildcard !== undefined || node.root.queryWide !== undefined) continue;
+    const named = node.children.get(rel.key);
+    if (named !== undefined) {
+      // defaultload(Shelf.books).raiseload(Book.pages): the path names the relationship without
+      // a strategy, so the model's eager default still loads it.
+      if (named.strategy === "default") {
+        named.strategy = lazy;
+        named.args = { ...named.args, innerjoin: rel.options.innerjoin ?? false };
+      }
+      continue;
+    }
     if (!defaultAllowed(node, rel)) continue;
     node.children.set(rel.key, {
       rel, strategy: lazy, args: { innerjoin: rel.options.innerjoin ?? false }, criteria: undefined, targetEntity: undefined,
