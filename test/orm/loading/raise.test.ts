@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   column, createEngine, declarativeBase, InvalidRequestError, LazyLoadError, noload, NotLoadedError, raiseload, select, selectinload,
-  joinedload, Session, type Engine,
+  joinedload, defaultload, Session, type Engine,
 } from "../../../src/index.js";
 import { assertQueryCount, withStatements } from "../../../src/testing/assert-sql.js";
 import { Base, Order, TreeNode, User } from "../../fixtures/models.js";
@@ -266,6 +266,29 @@ describe.each(backends)("raise rules ($name)", (backend) => {
       expect(sorted(user.orders.map((o) => o.id))).toEqual([10, 11]);
     });
 
+    it('bare raiseload("*", { sqlOnly: true }) answers many-to-ones from the identity map and raises for collections', async () => {
+      await using session = new Session(engine);
+      const user = (await session.get(User, 2))!;
+      const order = await assertQueryCount(engine, 1, async () =>
+        (await session.scalars(select(Order).where(Order.id.eq(12)).options(raiseload("*", { sqlOnly: true })))).one());
+      expect(await assertQueryCount(engine, 0, async () => order.user)).toBe(user);
+      const error = await raised(engine, () => order.products);
+      expect(error).toBeInstanceOf(LazyLoadError);
+      expect(error.message).toContain("'Order.products' is not available due to lazy='raise_on_sql'");
+    });
+
+    it('bare raiseload("*") also covers objects reached by a joinedload', async () => {
+      await using session = new Session(engine);
+      const { result: order, statements } = await withStatements(engine, async () =>
+        (await session.scalars(select(Order).where(Order.id.eq(10)).options(joinedload(Order.user), raiseload("*")))).one());
+      expect(statements).toHaveLength(1);
+      expect(statements[0]!.sql).toMatch(/FROM orders LEFT OUTER JOIN users AS users_1 ON orders\.user_id = users_1\.id WHERE orders\.id = \$1/);
+      expect(order.user?.email).toBe("a@x.com");
+      const error = await raised(engine, () => order.user!.invoice);
+      expect(error).toBeInstanceOf(LazyLoadError);
+      expect(error.message).toContain("'User.invoice' is not available due to lazy='raise'");
+    });
+
     it("transient and pending objects never raise", async () => {
       await using session = new Session(engine);
       const user = new User({ id: 70, email: "t@x.com" });
@@ -402,6 +425,16 @@ describe.each(backends)("raise rules ($name)", (backend) => {
       // Shelf.books was not followed back from the shelf: it is simply not loaded.
       expect(() => book.shelf!.books).toThrow(NotLoadedError);
       expect(() => book.shelf!.books).toThrow("'Shelf.books' is not loaded");
+    });
+
+    it("defaultload(Shelf.books).raiseload(Book.pages) keeps the model's selectin for books and raises for pages", async () => {
+      await using session = new Session(engine);
+      const { result: shelf, statements } = await withStatements(engine, async () =>
+        (await session.scalars(select(Shelf).where(Shelf.id.eq(1)).options(defaultload(Shelf.books).raiseload(Book.pages)))).one());
+      expect(statements).toHaveLength(2);
+      expect(statements[1]!.sql).toMatch(/FROM e_books WHERE e_books\.shelf_id = ANY\(\$1\)/);
+      expect(sorted(shelf.books.map((b) => b.id))).toEqual([1, 2]);
+      expect(() => shelf.books[0]!.pages).toThrow("'Book.pages' is not available due to lazy='raise'");
     });
 
     it("session.get() applies the model-level eager defaults too", async () => {
