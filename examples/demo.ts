@@ -75,13 +75,16 @@ const summary: StepResult[] = [];
  * Runs one step in a new session: prints the heading, runs `body`, then the SQL it sent, the count
  * and the time. `body` returns lines describing what it loaded.
  */
-async function step(
-  engine: Engine,
-  heading: string,
-  label: string,
-  body: (session: Session) => Promise<string[]>,
-  options: { showStatements?: number } = {},
-): Promise<void> {
+interface StepOptions {
+  readonly heading: string;
+  /** The row in the summary table. */
+  readonly label: string;
+  /** Print only the first statements (the N+1 step repeats one shape 50 times). */
+  readonly showStatements?: number;
+}
+
+async function step(engine: Engine, options: StepOptions, body: (session: Session) => Promise<string[]>): Promise<void> {
+  const { heading, label, showStatements } = options;
   console.log(`\n${"=".repeat(100)}\n${heading}\n${"=".repeat(100)}`);
   await using session = new Session(engine, { expireOnCommit: false });
   const capture = captureStatements(engine);
@@ -93,13 +96,14 @@ async function step(
     capture.stop();
   }
   const ms = performance.now() - started;
-  printStatements(capture.statements, options.showStatements);
+  printStatements(capture.statements, showStatements);
   console.log(`  -> ${capture.count} statement${capture.count === 1 ? "" : "s"} in ${ms.toFixed(1)} ms`);
   for (const line of lines) console.log(`     ${line}`);
   summary.push({ label, statements: capture.count, ms });
 }
 
-function describeUser(user: User): string {
+/** Takes any user whose orders were loaded (the structural type accepts a query's loaded result). */
+function describeUser(user: { readonly email: string; readonly orders: readonly { readonly id: number; readonly total: number }[] }): string {
   const orders = user.orders.map((o) => `#${o.id}:${o.total.toFixed(2)}`).join(" ");
   return `${user.email} orders=[${orders}]`;
 }
@@ -165,14 +169,15 @@ async function main(): Promise<void> {
         `in ${(performance.now() - seeding).toFixed(0)} ms.`,
     );
 
-    await step(engine, "(a) N+1 for contrast: select(User), then session.load(user, \"orders\") per user", "N+1 (load per object)", async (session) => {
+    await step(engine, { heading: "(a) N+1 for contrast: select(User), then session.load(user, \"orders\") per user", label: "N+1 (load per object)", showStatements: 3 }, async (session) => {
       const users = (await session.scalars(select(User).orderBy(User.id))).all();
       // The anti-pattern: one round trip per user. session.load batches when given the whole list.
-      for (const user of users) await session.load(user, "orders");
-      return [`${users.length} users, ${users.reduce((n, u) => n + u.orders.length, 0)} orders`, describeUser(users[0]!)];
-    }, { showStatements: 3 });
+      const loaded = [];
+      for (const user of users) loaded.push(await session.load(user, "orders"));
+      return [`${loaded.length} users, ${loaded.reduce((n, u) => n + u.orders.length, 0)} orders`, describeUser(loaded[0]!)];
+    });
 
-    await step(engine, "(b) selectinload(User.orders).selectinload(Order.products): one batch query per level", "selectinload chain", async (session) => {
+    await step(engine, { heading: "(b) selectinload(User.orders).selectinload(Order.products): one batch query per level", label: "selectinload chain" }, async (session) => {
       const users = (await session.scalars(
         select(User).orderBy(User.id).options(selectinload(User.orders).selectinload(Order.products)),
       )).all();
@@ -184,7 +189,7 @@ async function main(): Promise<void> {
       ];
     });
 
-    await step(engine, "(c) joinedload(User.invoice) + selectinload(User.orders): a JOIN for the one-to-one, a batch for the collection", "joinedload + selectinload", async (session) => {
+    await step(engine, { heading: "(c) joinedload(User.invoice) + selectinload(User.orders): a JOIN for the one-to-one, a batch for the collection", label: "joinedload + selectinload" }, async (session) => {
       const users = (await session.scalars(
         select(User).orderBy(User.id).options(joinedload(User.invoice), selectinload(User.orders)),
       )).all();
@@ -195,21 +200,21 @@ async function main(): Promise<void> {
       ];
     });
 
-    await step(engine, "(d) joinedload(User.orders) with limit(5): the parent query is wrapped in a subquery; unique() dedupes", "joinedload collection + limit", async (session) => {
+    await step(engine, { heading: "(d) joinedload(User.orders) with limit(5): the parent query is wrapped in a subquery; unique() dedupes", label: "joinedload collection + limit" }, async (session) => {
       const users = (await session.scalars(
         select(User).orderBy(User.id).limit(5).options(joinedload(User.orders)),
       )).unique().all();
       return [`${users.length} users: LIMIT counts users, not joined rows; each has its ${ORDERS_PER_USER} orders`, describeUser(users[0]!)];
     });
 
-    await step(engine, "(e) subqueryload(User.orders): the parent query re-run as a subquery joined to the children", "subqueryload", async (session) => {
+    await step(engine, { heading: "(e) subqueryload(User.orders): the parent query re-run as a subquery joined to the children", label: "subqueryload" }, async (session) => {
       const users = (await session.scalars(
         select(User).where(User.tenantId.eq(1)).orderBy(User.id).options(subqueryload(User.orders)),
       )).all();
       return [`${users.length} users of tenant 1, ${users.reduce((n, u) => n + u.orders.length, 0)} orders`, describeUser(users[0]!)];
     });
 
-    await step(engine, "(f) containsEager(User.orders): our own JOIN, filtered to orders of the last 30 days", "containsEager + filtered join", async (session) => {
+    await step(engine, { heading: "(f) containsEager(User.orders): our own JOIN, filtered to orders of the last 30 days", label: "containsEager + filtered join" }, async (session) => {
       const cutoff = new Date(NOW.getTime() - 30 * DAY);
       const users = (await session.scalars(
         select(User)
@@ -225,7 +230,7 @@ async function main(): Promise<void> {
       ];
     });
 
-    await step(engine, "(g) selectinload(User.orders) + raiseload(\"*\"): everything else raises when touched", "raiseload(\"*\")", async (session) => {
+    await step(engine, { heading: "(g) selectinload(User.orders) + raiseload(\"*\"): everything else raises when touched", label: "raiseload(\"*\")" }, async (session) => {
       const users = (await session.scalars(
         select(User).orderBy(User.id).limit(3).options(selectinload(User.orders), raiseload("*")),
       )).all();
@@ -239,21 +244,18 @@ async function main(): Promise<void> {
       return lines;
     });
 
-    await step(engine, "(h) Unit of work: add a user with 3 orders (one with 2 products) and an invoice, flush, commit", "unit of work (flush)", async (session) => {
+    await step(engine, { heading: "(h) Unit of work: add a user with 3 orders (one with 2 products) and an invoice, flush, commit", label: "unit of work (flush)" }, async (session) => {
       const products = (await session.scalars(select(Product).where(Product.id.in([1, 2])))).all();
-      const user = new User({
-        email: "new.customer@example.com",
-        tenantId: 1,
-        orders: [new Order({ total: 19.99, products }), new Order({ total: 5 }), new Order({ total: 42.5 })],
-        invoice: new Invoice({ amount: 67.49 }),
-      });
+      const orders = [new Order({ total: 19.99, products }), new Order({ total: 5 }), new Order({ total: 42.5 })];
+      const invoice = new Invoice({ amount: 67.49 });
+      const user = new User({ email: "new.customer@example.com", tenantId: 1, orders, invoice });
       session.add(user);
       // One INSERT per table, in foreign-key order; the three orders go in one statement.
       await session.flush();
       await session.commit();
       return [
-        `user #${user.id} with orders ${user.orders.map((o) => `#${o.id}`).join(", ")} and invoice #${user.invoice!.id}`,
-        `order #${user.orders[0]!.id} holds ${user.orders[0]!.products.map((p) => p.name).join(", ")}`,
+        `user #${user.id} with orders ${orders.map((o) => `#${o.id}`).join(", ")} and invoice #${invoice.id}`,
+        `order #${orders[0]!.id} holds ${products.map((p) => p.name).join(", ")}`,
       ];
     });
 

@@ -16,7 +16,7 @@ import {
   sessionmaker, setWarningSink,
 } from "../src/index.js";
 import { Base, Invoice, Order, Product, User } from "./models.js";
-import { StrictOrder, StrictUser } from "./raise-models.js";
+import { StrictUser } from "./raise-models.js";
 
 // The seed's engine is `postgresql+asyncpg://user:pass@localhost/db`; here PostgreSQL runs in-process.
 // `createEngine("postgresql://user:pass@localhost/db", { poolSize: 10, maxOverflow: 20 })` is the
@@ -89,7 +89,7 @@ async function badGetUsersWithOrders(): Promise<void> {
 
 // ---- Quick Answer: after ----------------------------------------------------------------------
 
-async function getUsersWithOrders(session: Session): Promise<User[]> {
+async function getUsersWithOrders(session: Session) {
   // selectinload: one extra SELECT ... WHERE orders.user_id = ANY($1);
   // safe for one-to-many collections, no row multiplication.
   const stmt = select(User).options(selectinload(User.orders));
@@ -97,7 +97,7 @@ async function getUsersWithOrders(session: Session): Promise<User[]> {
   return result.scalars().all();
 }
 
-async function getUsersWithInvoice(session: Session): Promise<User[]> {
+async function getUsersWithInvoice(session: Session) {
   // joinedload: LEFT OUTER JOIN, single round-trip; safe for many-to-one / one-to-one (Base.one).
   // .unique() collapses any duplicated parent rows.
   const stmt = select(User).options(joinedload(User.invoice));
@@ -131,7 +131,7 @@ async function withSession<T>(handler: (session: Session) => Promise<T>): Promis
 }
 
 /** Load all users for a tenant with their orders and each order's products. */
-async function loadOrdersForTenant(tenantId: number, session: Session): Promise<User[]> {
+async function loadOrdersForTenant(tenantId: number, session: Session) {
   // Chained selectinload for a three-level graph: User -> orders -> products (three queries).
   const stmt = select(User)
     .where(User.tenantId.eq(tenantId))
@@ -146,7 +146,7 @@ async function loadOrdersForTenant(tenantId: number, session: Session): Promise<
  * Load users and only their orders placed in the last 30 days. A plain joinedload cannot filter
  * the JOIN condition; containsEager can.
  */
-async function getUsersWithRecentOrders(session: Session): Promise<User[]> {
+async function getUsersWithRecentOrders(session: Session) {
   const cutoff = new Date(Date.now() - 30 * 86_400_000);
   const stmt = select(User)
     .join(User.orders)
@@ -161,11 +161,11 @@ async function getUsersWithRecentOrders(session: Session): Promise<User[]> {
 // ---- raiseload --------------------------------------------------------------------------------
 
 /** With the lazy: "raise" models (./raise-models.ts), the query opts in to what it needs. */
-async function getStrictUsersWithOrders(session: Session): Promise<StrictUser[]> {
+async function getStrictUsersWithOrders(session: Session) {
   return (await session.scalars(select(StrictUser).options(selectinload(StrictUser.orders)))).all();
 }
 
-async function getUsersOrdersOnly(session: Session): Promise<User[]> {
+async function getUsersOrdersOnly(session: Session) {
   const stmt = select(User).options(
     selectinload(User.orders), // explicitly loaded: fine
     raiseload("*"), // everything else raises on access
@@ -201,7 +201,7 @@ async function main(): Promise<void> {
   heading('raiseload: models declared with lazy: "raise"');
   await withSession(async (session) => {
     const users = await getStrictUsersWithOrders(session);
-    for (const u of users) console.log(u.email, u.orders.map((o: StrictOrder) => o.total));
+    for (const u of users) console.log(u.email, u.orders.map((o) => o.total));
     await expectError("strictUser.invoice (not loaded, lazy: \"raise\")", () => users[0]!.invoice);
   });
 
@@ -218,8 +218,9 @@ async function main(): Promise<void> {
   await withSession(async (session) => {
     const [user] = (await session.scalars(select(User).limit(1))).all();
     await expectError("1. MissingGreenlet -> NotLoadedError: user.orders with no loader option", () => user!.orders);
-    await session.load(user!, "orders"); // or: the explicit async load, batched, when the query could not say
-    console.log(`   fix: selectinload(User.orders), or await session.load(user, "orders") -> ${user!.orders.length} orders`);
+    // The fix: selectinload(User.orders) in the query, or the explicit async load (batched for a list).
+    const loaded = await session.load(user!, "orders");
+    console.log(`   fix: selectinload(User.orders), or await session.load(user, "orders") -> ${loaded.orders.length} orders`);
   });
 
   // Row 2: lazy='raise' -> LazyLoadError. Fix: add the loader; keep lazy: "raise".
