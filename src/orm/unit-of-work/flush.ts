@@ -227,6 +227,8 @@ async function updateDirty(session: FlushSession, obj: Instrumented): Promise<vo
     const col = state.mapper.columns[index]!;
     const v = state.values[index];
     if (v === EXPIRED || v === NOT_SET) continue;
+    // Set back to the value it was loaded with: no net change, nothing to send (SQLAlchemy's history).
+    if (v === state.changes.get(index)) continue;
     set[col.spec.name] = v;
   }
   if (Object.keys(set).length === 0) return;
