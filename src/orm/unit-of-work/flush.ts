@@ -310,7 +310,9 @@ async function deleteObjects(session: FlushSession, order: readonly Mapper[]): P
     list.push(obj);
     byMapper.set(state.mapper, list);
   }
-  for (const mapper of [...order].reverse().concat([...byMapper.keys()].filter((m) => !order.includes(m)))) {
+  // Children reached by cascade may be of types the flush did not start with: order them all,
+  // so referencing rows are deleted before the rows they reference.
+  for (const mapper of mapperOrder([...new Set([...order, ...byMapper.keys()])]).reverse()) {
     const objs = byMapper.get(mapper);
     if (!objs) continue;
     for (const obj of objs) {
