@@ -27,6 +27,8 @@ export const emptySelectState: SelectState = Object.freeze({
   limit: undefined, offset: undefined, distinct: false, forUpdate: false,
 });
 
+const selectNodes = new WeakMap<SelectState, SelectNode>();
+
 /** Things a FROM clause or join accepts. */
 export type Selectable = Table | TableAlias | Subquery;
 
@@ -111,7 +113,13 @@ export class Select<Row = unknown[]> implements SelectLike {
   }
 
   toSelectNode(): SelectNode {
-    return freeze({ kind: "select", ...this.state });
+    // One node per state: the compile cache is keyed by node identity, so the same statement
+    // executed again must hand over the same node to be compiled (and FROM-linted) only once.
+    const cached = selectNodes.get(this.state);
+    if (cached !== undefined) return cached;
+    const node: SelectNode = freeze({ kind: "select", ...this.state });
+    selectNodes.set(this.state, node);
+    return node;
   }
 
   /** Use this statement as a derived table: `(SELECT ...) AS name`. */
