@@ -233,10 +233,14 @@ function fromsOf(node: SelectNode, state: CompileState): FromNode[] {
   const froms: FromNode[] = [...node.from];
   const inScope = new Set(froms.flatMap(leafFroms));
   const outer = state.outerFroms;
+  let correlated = false;
   const visit = (expr: ExprNode): void => {
     forEachColumnSource(expr, (source) => {
       if (inScope.has(source)) return;
-      if (outer.some((scope) => scope.has(source))) return;
+      if (outer.some((scope) => scope.has(source))) {
+        correlated = true;
+        return;
+      }
       inScope.add(source);
       froms.push(source);
     });
@@ -246,6 +250,14 @@ function fromsOf(node: SelectNode, state: CompileState): FromNode[] {
   node.groupBy.forEach(visit);
   if (node.having) visit(node.having);
   node.orderBy.forEach((o) => visit(o.expr));
+  // As SQLAlchemy: a subquery whose every table belongs to the enclosing query would silently
+  // read the outer row (`SELECT max(t.x) WHERE ...` with no FROM) instead of the table.
+  if (froms.length === 0 && correlated) {
+    throw new CompileError(
+      "A subquery has no FROM clause left after correlation: every table it uses is also in the enclosing query. " +
+        "To query the same table inside, use an alias (table.alias()) in the subquery, or selectFrom() it explicitly.",
+    );
+  }
   return froms;
 }
 
