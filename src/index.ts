@@ -26,3 +26,5 @@ export {
 export { Session, type SessionOptions, type GetOptions } from "./orm/session/session.js";
 export { sessionmaker, type SessionFactory } from "./orm/session/sessionmaker.js";
 export { Result, ScalarResult } from "./orm/session/result.js";
+export type { Loaded, LoadedEntity, NotLoaded, LoadHint } from "./orm/typing/loaded.js";
+export type { LoadedInput } from "./orm/session/session.js";

@@ -7,6 +7,7 @@ import { describeValue } from "../../core/sql/expression.js";
 import { isRelationshipAttribute, type RelationshipAttribute } from "../mapping/instrumented.js";
 import type { Predicate } from "../../core/sql/expression.js";
 import type { Mapper } from "../mapping/mapper.js";
+import type { Nest } from "../typing/loaded.js";
 import { entityOf, type MappedClass, type EntityStatics } from "../mapping/declarative.js";
 
 export type StrategyKey =
@@ -29,32 +30,52 @@ export interface LoadStep {
   readonly args: StrategyArgs;
 }
 
-type Attr = RelationshipAttribute<unknown, unknown, boolean>;
+type Attr<K extends string = string> = RelationshipAttribute<unknown, unknown, boolean, K>;
 
-/** A chain of loader steps from the queried entity. Immutable, like statements. */
-export class Load {
+/** A loading step at the end of `Path`: the spec gains the path (typing/loaded.ts). */
+type Then<Spec, Path extends readonly string[], K extends string, Through extends string> =
+  Load<Spec & Nest<[...Path, K], Through>, [...Path, K], Through>;
+
+/**
+ * A chain of loader steps from the queried entity. Immutable, like statements. `Spec` is what the
+ * chain loads, for the result's type; `Path` is where the chain currently is.
+ */
+export class Load<Spec = {}, Path extends readonly string[] = [], Through extends string = never> {
+  declare readonly __spec?: Spec;
+  declare readonly __path?: Path;
+  declare readonly __through?: Through;
   constructor(
     readonly steps: readonly LoadStep[],
     /** withLoaderCriteria: a condition on every load of one entity in the statement. */
     readonly entityCriteria?: { readonly mapper: Mapper; readonly where: Predicate },
   ) {}
 
-  private then(attribute: Attr | "*", strategy: StrategyKey, args: StrategyArgs = {}): Load {
-    return new Load([...this.steps, checkStep(attribute, strategy, args, this.steps)]);
+  private then<S, P extends readonly string[], T extends string>(attribute: Attr | "*", strategy: StrategyKey, args: StrategyArgs = {}): Load<S, P, T> {
+    return new Load<S, P, T>([...this.steps, checkStep(attribute, strategy, args, this.steps)]);
   }
 
-  selectinload(attr: Attr, args?: Pick<StrategyArgs, "recursionDepth">): Load { return this.then(attr, "selectin", args); }
-  joinedload(attr: Attr, args?: Pick<StrategyArgs, "innerjoin">): Load { return this.then(attr, "joined", args); }
-  subqueryload(attr: Attr): Load { return this.then(attr, "subquery"); }
-  immediateload(attr: Attr): Load { return this.then(attr, "immediate"); }
-  containsEager(attr: Attr): Load { return this.then(attr, "contains_eager"); }
-  raiseload(attr: Attr | "*", args?: Pick<StrategyArgs, "sqlOnly">): Load {
+  selectinload<K extends string>(attr: Attr<K>, args?: Pick<StrategyArgs, "recursionDepth">): Then<Spec, Path, K, Through> { return this.then(attr, "selectin", args); }
+  joinedload<K extends string>(attr: Attr<K>, args?: Pick<StrategyArgs, "innerjoin">): Then<Spec, Path, K, Through> { return this.then(attr, "joined", args); }
+  subqueryload<K extends string>(attr: Attr<K>): Then<Spec, Path, K, Through> { return this.then(attr, "subquery"); }
+  immediateload<K extends string>(attr: Attr<K>): Then<Spec, Path, K, Through> { return this.then(attr, "immediate"); }
+  containsEager<K extends string>(attr: Attr<K>): Then<Spec, Path, K, Through> { return this.then(attr, "contains_eager"); }
+  /** The relationship stays unloaded (and raises on access): the type says not loaded. */
+  raiseload(attr: Attr | "*", args?: Pick<StrategyArgs, "sqlOnly">): Load<Spec, Path, Through> {
     return this.then(attr, args?.sqlOnly ? "raise_on_sql" : "raise", args);
   }
-  noload(attr: Attr | "*"): Load { return this.then(attr, "noload"); }
+  noload(attr: Attr | "*"): Load<Spec, Path, Through> { return this.then(attr, "noload"); }
   /** Go through a relationship without changing how it loads, to set options further down. */
-  defaultload(attr: Attr): Load { return this.then(attr, "default"); }
+  defaultload<K extends string>(attr: Attr<K>): Load<Spec, [...Path, K], Through | K> { return this.then(attr, "default"); }
 }
+
+/** Any loader option, whatever it loads. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyLoad = Load<any, readonly string[], string>;
+
+/** The intersection of the specs of several options. */
+export type SpecOf<L extends readonly AnyLoad[]> = L extends readonly [infer First, ...infer Rest extends readonly AnyLoad[]]
+  ? (First extends Load<infer S, readonly string[], string> ? S : {}) & SpecOf<Rest>
+  : L extends readonly [] ? {} : L extends readonly Load<infer S, readonly string[], string>[] ? S : {};
 
 function checkStep(attribute: unknown, strategy: StrategyKey, args: StrategyArgs, previous: readonly LoadStep[]): LoadStep {
   if (attribute === "*") {
@@ -93,19 +114,19 @@ function strategyName(strategy: StrategyKey): string {
 const root = new Load([]);
 
 /** One batch query per level: `SELECT ... WHERE orders.user_id = ANY($1)`. Best for collections. */
-export const selectinload = (attr: Attr, args?: Pick<StrategyArgs, "recursionDepth">): Load => root.selectinload(attr, args);
+export const selectinload = <K extends string>(attr: Attr<K>, args?: Pick<StrategyArgs, "recursionDepth">) => root.selectinload(attr, args);
 /** LEFT OUTER JOIN in the same query. Best for many-to-one / one-to-one; collections need `.unique()`. */
-export const joinedload = (attr: Attr, args?: Pick<StrategyArgs, "innerjoin">): Load => root.joinedload(attr, args);
+export const joinedload = <K extends string>(attr: Attr<K>, args?: Pick<StrategyArgs, "innerjoin">) => root.joinedload(attr, args);
 /** Re-runs the parent query as a subquery joined to the children. */
-export const subqueryload = (attr: Attr): Load => root.subqueryload(attr);
+export const subqueryload = <K extends string>(attr: Attr<K>) => root.subqueryload(attr);
 /** One query per parent object, right after the parents load. */
-export const immediateload = (attr: Attr): Load => root.immediateload(attr);
+export const immediateload = <K extends string>(attr: Attr<K>) => root.immediateload(attr);
 /** Fill the relationship from a join the statement already has (filtered, ordered, aliased). */
-export const containsEager = (attr: Attr): Load => root.containsEager(attr);
+export const containsEager = <K extends string>(attr: Attr<K>) => root.containsEager(attr);
 /** Reading the relationship (or, with "*", every relationship not otherwise loaded) raises. */
 export const raiseload = (attr: Attr | "*", args?: Pick<StrategyArgs, "sqlOnly">): Load => root.raiseload(attr, args);
 export const noload = (attr: Attr | "*"): Load => root.noload(attr);
-export const defaultload = (attr: Attr): Load => root.defaultload(attr);
+export const defaultload = <K extends string>(attr: Attr<K>) => root.defaultload(attr);
 
 /**
  * Adds `where` to every load of `entity` that the statement makes: the statement's own rows when

@@ -10,7 +10,7 @@ import type { Predicate } from "../../core/sql/expression.js";
 import type { EntityLike } from "../mapping/instrumented.js";
 import type { LoadPathOptions } from "../mapping/instance-state.js";
 import type { Mapper, RelationshipProperty } from "../mapping/mapper.js";
-import type { Load, StrategyArgs, StrategyKey } from "./options.js";
+import type { AnyLoad, StrategyArgs, StrategyKey } from "./options.js";
 
 type LazyOverride = "raise" | "raise_on_sql" | "noload";
 
@@ -78,7 +78,7 @@ export class PathNode implements LoadPathOptions {
 }
 
 /** Builds the tree for one queried entity from the statement's options and the model defaults. */
-export function buildPathTree(entity: EntityLike, loads: readonly Load[], root: TreeRoot): PathNode {
+export function buildPathTree(entity: EntityLike, loads: readonly AnyLoad[], root: TreeRoot): PathNode {
   const top = new PathNode(entity.mapper, root, []);
   for (const load of loads) {
     const [first] = load.steps;

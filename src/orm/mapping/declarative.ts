@@ -31,7 +31,8 @@ import { InstrumentedColumn, RelationshipAttribute, type EntityLike } from "./in
 import { InstanceState, NOT_SET, STATE, stateOf, type Instrumented } from "./instance-state.js";
 import { Mapper, type RelationshipDeclaration } from "./mapper.js";
 import { Registry } from "./registry.js";
-import { relationshipSpec, type RelationshipOptions, type RelationshipSpec } from "./relationship-spec.js";
+import { relationshipSpec, type LazyMode, type RelationshipOptions, type RelationshipSpec } from "./relationship-spec.js";
+import type { LoadHint, NotLoaded } from "../typing/loaded.js";
 import { inspect } from "node:util";
 
 // ---------------------------------------------------------------------------------------------
@@ -52,9 +53,19 @@ type RelationshipValue<R, M> = R extends RelationshipSpec<infer Target, infer Ma
   ? Target extends keyof M ? (Many extends true ? M[Target][] : M[Target] | null) : never
   : never;
 
+type EagerLazy = "selectin" | "joined" | "subquery" | "immediate";
+
+/**
+ * A relationship as the entity's instance type has it: loaded when the model's `lazy` loads it
+ * eagerly in every query, otherwise `NotLoaded` until a query's options load it (typing/loaded.ts).
+ */
+type RelationshipMember<R, M, K extends string> = R extends RelationshipSpec<string, boolean, infer Lazy>
+  ? [Lazy] extends [EagerLazy] ? RelationshipValue<R, M> : NotLoaded<RelationshipValue<R, M>, LoadHint<K>>
+  : never;
+
 /** The instance type of an entity: columns as their values, relationships as their targets. */
 export type EntityShape<F, M> = {
-  -readonly [K in keyof F]: F[K] extends AnyColumn ? ColumnValue<F[K]> : RelationshipValue<F[K], M>;
+  -readonly [K in keyof F]: F[K] extends AnyColumn ? ColumnValue<F[K]> : RelationshipMember<F[K], M, K & string>;
 };
 
 type OptionalColumnKeys<F> = { [K in keyof F]: F[K] extends ColumnBuilder<unknown, true> ? K : never }[keyof F];
@@ -70,7 +81,7 @@ export type EntityAttributes<F, M> = {
   readonly [K in keyof F]: F[K] extends AnyColumn
     ? InstrumentedColumn<ColumnValue<F[K]>>
     : F[K] extends RelationshipSpec<infer Target, infer Many>
-      ? Target extends keyof M ? RelationshipAttribute<EntityShape<F, M>, M[Target], Many> : never
+      ? Target extends keyof M ? RelationshipAttribute<EntityShape<F, M>, M[Target], Many, K & string> : never
       : never;
 };
 
@@ -84,6 +95,8 @@ export type EntityClass<F extends Fields, M> = (new (init?: InsertShape<F, M>) =
 /** Any mapped class (what select(), get() and loader options accept). */
 export type MappedClass<T = object> = (abstract new (...args: never[]) => T) & EntityStatics;
 
+type LazyOf<O> = O extends { readonly lazy: infer L extends LazyMode } ? L : "select";
+
 export const ENTITY: unique symbol = Symbol("athanor.entity");
 
 export interface DeclarativeBase<M> {
@@ -94,9 +107,9 @@ export interface DeclarativeBase<M> {
   /** A plain table, typically a many-to-many association table. Columns keep their SQL names. */
   table(name: string, columns: Record<string, AnyColumn>, options?: TableOptions): Table;
   /** A collection relationship (one-to-many, or many-to-many with `secondary`). */
-  many<Target extends keyof M & string>(target: Target, options?: RelationshipOptions): RelationshipSpec<Target, true>;
+  many<Target extends keyof M & string, const O extends RelationshipOptions = {}>(target: Target, options?: O): RelationshipSpec<Target, true, LazyOf<O>>;
   /** A single-object relationship (many-to-one, or one-to-one: SQLAlchemy's uselist=False). */
-  one<Target extends keyof M & string>(target: Target, options?: RelationshipOptions): RelationshipSpec<Target, false>;
+  one<Target extends keyof M & string, const O extends RelationshipOptions = {}>(target: Target, options?: O): RelationshipSpec<Target, false, LazyOf<O>>;
   /** Name every entity class (checked against `M`); relationships are resolved from these names. */
   register(classes: { readonly [K in keyof M]: abstract new (...args: never[]) => M[K] }): void;
 }

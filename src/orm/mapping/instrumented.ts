@@ -32,10 +32,11 @@ export interface EntityLike {
   columns(): readonly InstrumentedColumn[];
 }
 
-export class RelationshipAttribute<Owner = unknown, Target = unknown, Many extends boolean = boolean> {
+export class RelationshipAttribute<Owner = unknown, Target = unknown, Many extends boolean = boolean, Key extends string = string> {
   declare readonly __owner?: Owner;
   declare readonly __target?: Target;
   declare readonly __many?: Many;
+  declare readonly __key?: Key;
   readonly kind = "relationship-attribute" as const;
   constructor(
     readonly parent: EntityLike,
@@ -55,13 +56,13 @@ export class RelationshipAttribute<Owner = unknown, Target = unknown, Many exten
   }
 
   /** Narrow the related rows: joins get the condition in ON, loaders in WHERE. */
-  and(...conditions: Predicate[]): RelationshipAttribute<Owner, Target, Many> {
+  and(...conditions: Predicate[]): RelationshipAttribute<Owner, Target, Many, Key> {
     const all = this.criteria ? [this.criteria, ...conditions] : conditions;
     return new RelationshipAttribute(this.parent, this.key, and(...all), this.targetEntity);
   }
 
   /** Join to, or load into, an alias of the target (SQLAlchemy's of_type). */
-  of(alias: EntityLike): RelationshipAttribute<Owner, Target, Many> {
+  of(alias: EntityLike): RelationshipAttribute<Owner, Target, Many, Key> {
     return new RelationshipAttribute(this.parent, this.key, this.criteria, alias);
   }
 }

@@ -31,15 +31,17 @@ export interface RelationshipOptions {
   readonly joinDepth?: number;
 }
 
-export interface RelationshipSpec<Target extends string = string, Many extends boolean = boolean> {
+export interface RelationshipSpec<Target extends string = string, Many extends boolean = boolean, Lazy extends LazyMode = LazyMode> {
   readonly kind: "relationship";
   readonly target: Target;
   readonly many: Many;
   readonly options: RelationshipOptions;
+  /** Phantom: the declared `lazy`, so eager defaults are typed as loaded. */
+  readonly __lazy?: Lazy;
 }
 
-export function relationshipSpec<Target extends string, Many extends boolean>(
+export function relationshipSpec<Target extends string, Many extends boolean, Lazy extends LazyMode>(
   target: Target, many: Many, options: RelationshipOptions = {},
-): RelationshipSpec<Target, Many> {
+): RelationshipSpec<Target, Many, Lazy> {
   return Object.freeze({ kind: "relationship", target, many, options: Object.freeze({ ...options }) });
 }

@@ -11,14 +11,15 @@ import { Table, TableAlias } from "../../core/schema/table.js";
 import { ENTITY, type EntityStatics, type MappedClass } from "../mapping/declarative.js";
 import { isRelationshipAttribute, type EntityLike, type RelationshipAttribute } from "../mapping/instrumented.js";
 import { relationshipJoin } from "../mapping/join-condition.js";
-import { Load } from "../loading/options.js";
+import { Load, type AnyLoad, type SpecOf } from "../loading/options.js";
+import type { LoadRow } from "../typing/loaded.js";
 import { and } from "../../core/sql/operators.js";
 
 export type SelectItem = { readonly kind: "entity"; readonly entity: EntityLike } | { readonly kind: "expression"; readonly expr: Expression };
 
 export interface OrmState {
   readonly items: readonly SelectItem[];
-  readonly options: readonly Load[];
+  readonly options: readonly AnyLoad[];
   readonly populateExisting: boolean;
 }
 
@@ -40,12 +41,15 @@ export class EntitySelect<Row extends readonly unknown[] = unknown[]> extends Se
     return copy;
   }
 
-  /** Loader options: selectinload(User.orders), joinedload(Order.user), raiseload("*"), ... */
-  options(...loads: Load[]): this {
+  /**
+   * Loader options: selectinload(User.orders), joinedload(Order.user), raiseload("*"), ...
+   * The result's type gains the relationships they load (typing/loaded.ts).
+   */
+  options<const L extends readonly AnyLoad[]>(...loads: L): EntitySelect<LoadRow<Row, SpecOf<L>>> {
     loads.forEach((l, i) => {
       if (!(l instanceof Load)) throw new ArgumentError(`options() argument ${i + 1} is ${describeValue(l)}; expected a loader option such as selectinload(User.orders).`);
     });
-    return this.withOrm({ options: [...this.orm.options, ...loads] });
+    return this.withOrm({ options: [...this.orm.options, ...loads] }) as unknown as EntitySelect<LoadRow<Row, SpecOf<L>>>;
   }
 
   /** Overwrite attributes of objects already in the identity map with the fetched rows. */

@@ -19,7 +19,9 @@ import { EXPIRED, instanceRepr, STATE, stateOf, type Instrumented, type SessionL
 import type { Mapper } from "../mapping/mapper.js";
 import type { LoadingSession } from "../loading/context.js";
 import { loadEntities } from "../loading/load-entities.js";
-import type { Load } from "../loading/options.js";
+import type { AnyLoad, SpecOf } from "../loading/options.js";
+import type { Loaded, LoadedEntity } from "../typing/loaded.js";
+import type { RelationshipAttribute } from "../mapping/instrumented.js";
 import { EntitySelect, select } from "../query/select.js";
 import { flush, type FlushSession } from "../unit-of-work/flush.js";
 import { IdentityMap } from "./identity-map.js";
@@ -33,10 +35,15 @@ export interface SessionOptions {
   readonly autoflush?: boolean;
 }
 
-export interface GetOptions {
-  readonly options?: readonly Load[];
+export interface GetOptions<L extends readonly AnyLoad[] = readonly AnyLoad[]> {
+  readonly options?: L;
   readonly populateExisting?: boolean;
 }
+
+/** The path names a `session.load()` argument stands for. */
+type PathOf<X> = X extends string ? X : X extends RelationshipAttribute<unknown, unknown, boolean, infer K> ? K : never;
+/** `session.load()`'s result: its input with the paths loaded (arrays element-wise). */
+export type LoadedInput<T, Paths extends string> = T extends readonly (infer E)[] ? Loaded<E, Paths>[] : Loaded<T, Paths>;
 
 type DmlStatement = Insert | Update | Delete;
 type Executable = EntitySelect<readonly unknown[]> | Select<unknown> | DmlStatement;
@@ -156,30 +163,32 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Async
    * The object with this primary key: from the identity map without SQL when it is there, else
    * one query. `key` is the value, or an array (or object by property name) for composite keys.
    */
-  async get<T extends object>(entity: MappedClass<T>, key: unknown, options: GetOptions = {}): Promise<T | null> {
+  async get<T extends object, const L extends readonly AnyLoad[] = []>(
+    entity: MappedClass<T>, key: unknown, options: GetOptions<L> = {},
+  ): Promise<LoadedEntity<T, SpecOf<L>> | null> {
     const { mapper } = entityOf(entity, "get()");
     const values = normalizeKey(mapper, key);
     const idKey = identityKey(values);
     const hit = this.identityMap.get(mapper, idKey) as Instrumented | undefined;
-    if (hit !== undefined && !options.populateExisting && !hit[STATE].expired && (options.options?.length ?? 0) === 0) return hit as unknown as T;
+    if (hit !== undefined && !options.populateExisting && !hit[STATE].expired && (options.options?.length ?? 0) === 0) return hit as unknown as LoadedEntity<T, SpecOf<L>>;
     let stmt = select(entity as unknown as EntityStatics).where(...mapper.primaryKey.map((c, i) => c.attribute.eq(values[i] as never)));
     if (options.options) stmt = stmt.options(...options.options);
     if (options.populateExisting || hit !== undefined) stmt = stmt.populateExisting();
     const result = await this.execute(stmt);
-    return (result.first()?.[0] ?? null) as T | null;
+    return (result.first()?.[0] ?? null) as LoadedEntity<T, SpecOf<L>> | null;
   }
 
   /**
    * Loads relationships of already-loaded objects, batched: `await session.load(users, "orders")`
    * is one query for all of them; "orders.products" loads two levels. Returns its input.
    */
-  async load<T extends object | readonly object[]>(objects: T, ...paths: LoadPath[]): Promise<T> {
+  async load<T extends object | readonly object[], const P extends readonly LoadPath[]>(objects: T, ...paths: P): Promise<LoadedInput<T, PathOf<P[number]>>> {
     return this.guard("load()", async () => {
       this.checkUsable();
       const list = (Array.isArray(objects) ? objects : [objects]) as Instrumented[];
       for (const obj of list) this.checkOwned(obj, "load()");
       await explicitLoad(this, list, paths);
-      return objects;
+      return objects as unknown as LoadedInput<T, PathOf<P[number]>>;
     });
   }
 

@@ -1,0 +1,135 @@
+/**
+ * Type tests for "the type checker knows what a query loaded" (src/orm/typing/loaded.ts). They are
+ * checked by `tsc --noEmit` in `npm test`: each `@ts-expect-error` fails the build if the line
+ * compiles, each positive line fails it if it does not. Nothing here touches a database; the
+ * vitest case only keeps the file a valid test file.
+ */
+import { describe, expect, it } from "vitest";
+import {
+  column, containsEager, declarativeBase, defaultload, immediateload, joinedload, raiseload, select, selectinload,
+  subqueryload, type Loaded, type NotLoaded, type Session,
+} from "../../../src/index.js";
+import { Invoice, Order, User, type Product } from "../../fixtures/models.js";
+
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+function expectType<T extends true>(_: T = true as T): void {}
+
+// A model whose default `lazy` loads eagerly: typed as loaded without options.
+interface EagerModels { Author: Author; Book: Book }
+const EagerBase = declarativeBase<EagerModels>();
+class Author extends EagerBase.entity("authors", {
+  id: column.integer().primaryKey(),
+  books: EagerBase.many("Book", { lazy: "selectin", backPopulates: "author" }),
+}) {}
+class Book extends EagerBase.entity("books", {
+  id: column.integer().primaryKey(),
+  authorId: column.integer().references("authors.id"),
+  author: EagerBase.one("Author", { backPopulates: "books" }),
+}) {}
+EagerBase.register({ Author, Book });
+
+async function checks(session: Session): Promise<void> {
+  // Not loaded: using the relationship does not compile, and the message names the fix.
+  const plain = (await session.execute(select(User))).scalars().all();
+  // @ts-expect-error orders was not loaded by this query
+  plain[0]!.orders.length;
+  // @ts-expect-error invoice was not loaded by this query
+  plain[0]!.invoice?.amount;
+  const email: string = plain[0]!.email;
+  const domain: string = plain[0]!.domain;
+  void email; void domain;
+
+  // Chained selectinload: two levels loaded, the rest not.
+  const deep = (await session.execute(select(User).options(selectinload(User.orders).selectinload(Order.products)))).scalars().all();
+  const name: string = deep[0]!.orders[0]!.products[0]!.name;
+  void name;
+  // @ts-expect-error Order.user was not loaded
+  deep[0]!.orders[0]!.user?.email;
+  // @ts-expect-error User.invoice was not loaded
+  deep[0]!.invoice?.amount;
+
+  // Each strategy marks its relationship loaded; mixed options add up.
+  const mixed = (await session.execute(select(Order).options(joinedload(Order.user), selectinload(Order.products)))).scalars().unique().all();
+  const userEmail: string | undefined = mixed[0]!.user?.email;
+  const count: number = mixed[0]!.products.length;
+  void userEmail; void count;
+  const sub = (await session.execute(select(User).options(subqueryload(User.orders), immediateload(User.invoice)))).scalars().all();
+  const amount: number | undefined = sub[0]!.invoice?.amount;
+  const totals: number[] = sub[0]!.orders.map((o) => o.total);
+  void amount; void totals;
+  const eager = (await session.execute(select(User).join(User.orders).options(containsEager(User.orders)))).scalars().unique().all();
+  eager[0]!.orders.length;
+
+  // defaultload passes through without loading; raiseload leaves it unloaded.
+  const through = (await session.execute(select(User).options(defaultload(User.orders).selectinload(Order.products)))).scalars().all();
+  // @ts-expect-error defaultload does not load User.orders
+  through[0]!.orders.length;
+  const raised = (await session.execute(select(User).options(selectinload(User.orders), raiseload("*")))).scalars().all();
+  raised[0]!.orders.length;
+  // @ts-expect-error raiseload("*") leaves invoice unloaded
+  raised[0]!.invoice?.amount;
+
+  // Single-object relationships are `T | null`; collections arrays.
+  const withInvoice = (await session.execute(select(User).options(joinedload(User.invoice)))).scalars().all();
+  expectType<Equal<typeof withInvoice[number]["invoice"], Invoice | null>>();
+  // @ts-expect-error possibly null
+  withInvoice[0]!.invoice.amount;
+
+  // session.get and session.load carry what they loaded.
+  const got = await session.get(User, 1, { options: [selectinload(User.orders)] });
+  got?.orders.length;
+  const bare = await session.get(User, 1);
+  // @ts-expect-error get() without options loads no relationship
+  bare?.orders.length;
+  const loadedUsers = await session.load(plain, "orders.products");
+  loadedUsers[0]!.orders[0]!.products.length;
+  const oneUser = await session.load(plain[0]!, User.invoice);
+  oneUser.invoice?.amount;
+
+  // Functions say what they need; a less-loaded value does not satisfy them.
+  function productNames(user: Loaded<User, "orders.products">): string[] {
+    return user.orders.flatMap((o) => o.products.map((p: Product) => p.name));
+  }
+  productNames(deep[0]!);
+  // @ts-expect-error products are not loaded on these users
+  productNames(sub[0]!);
+  // @ts-expect-error nothing is loaded
+  productNames(plain[0]!);
+  // A loaded user is still a User.
+  const asUser: User = deep[0]!;
+  void asUser;
+
+  // Model-level eager defaults are typed as loaded.
+  const authors = (await session.execute(select(Author))).scalars().all();
+  authors[0]!.books.length;
+  // @ts-expect-error Book.author has the default lazy ("select")
+  authors[0]!.books[0]!.author?.id;
+
+  // Columns carry their types, with null where nullable; expressions are typed.
+  const tenant: number | null = plain[0]!.tenantId;
+  void tenant;
+  // @ts-expect-error tenantId may be null
+  const tenantNumber: number = plain[0]!.tenantId;
+  void tenantNumber;
+  // @ts-expect-error email is a string column
+  User.email.eq(3);
+  // @ts-expect-error total is a number column
+  Order.total.gt("100");
+  Order.total.gt(100);
+
+  // Insert types: generated keys, defaults, nullable columns and foreign keys are optional.
+  new Order({ total: 1 });
+  // @ts-expect-error total is required
+  new Order({ userId: 1 });
+  // @ts-expect-error no such attribute
+  new User({ email: "a@b.c", nickname: "x" });
+}
+
+type Hint = User["orders"] extends NotLoaded<Order[], infer H> ? H : never;
+expectType<Equal<Hint, "orders: add selectinload/joinedload/... to the query's options, or await session.load()">>();
+
+describe("typing", () => {
+  it("is checked by tsc in npm test", () => {
+    expect(typeof checks).toBe("function");
+  });
+});
