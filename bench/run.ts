@@ -3,8 +3,7 @@
  * root. Starts a throwaway PostgreSQL, loads the dataset, runs every (contender, workload) pair
  * in a fresh worker process, round-robin, and writes bench/RESULTS.md and bench/results.svg.
  */
-import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import pg from "pg";
@@ -12,12 +11,13 @@ import { createDatabase, startPostgres } from "../src/testing/postgres-server.ts
 import { registry, type RegistryEntry } from "./contenders/index.ts";
 import { createDataset, expectedGraph, PAGE_SIZE, range } from "./lib/dataset.ts";
 import { describeEnvironment } from "./lib/environment.ts";
-import { benchPlan, type WorkloadId, type WorkloadPlan } from "./lib/plan.ts";
+import { benchPlan, sliceOf, type WorkloadId, type WorkloadPlan } from "./lib/plan.ts";
 import { prismaGenerate } from "./lib/prisma-generate.ts";
 import { writeReport, type Cell, type Row } from "./lib/report.ts";
 import { addChecksums, emptyChecksum } from "./lib/tally.ts";
 import type { Checksum, ContenderDefinition } from "./lib/types.ts";
-import type { WorkerInput, WorkerOutput, WorkloadOutput } from "./lib/worker-protocol.ts";
+import type { ExpectedChecksums, Reply } from "./lib/worker-protocol.ts";
+import { WorkerSession } from "./lib/worker-session.ts";
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const workDir = join(benchDir, ".work");
@@ -35,7 +35,6 @@ const log = (line: string) => console.log(`[bench ${((Date.now() - startedAt) / 
 
 async function main(): Promise<void> {
   rmSync(workDir, { recursive: true, force: true });
-  mkdirSync(workDir, { recursive: true });
   const notes: string[] = [];
 
   try {
@@ -62,29 +61,9 @@ async function main(): Promise<void> {
     log(`${runnable.length} contenders, ${workloads.length} workloads, ${plan.rounds} round(s)`);
 
     for (let round = 0; round < plan.rounds; round++) {
-      // Full mode: one worker per (contender, workload), contenders interleaved within each
-      // workload. Quick mode: one worker per contender for all workloads. Either way the order
-      // of contenders rotates each round so drift on the machine does not always hit the same one.
+      // Full mode: fresh workers for each workload; quick mode: one worker per contender for all.
       const groups = plan.perWorkloadWorkers ? workloads.map((w) => [w]) : [workloads];
-      for (const group of groups) {
-        const order = runnable.map((_, i) => runnable[(i + round) % runnable.length] as Row);
-        for (const row of order) {
-          const supported = group.filter((w) => w.id !== "w5" || row.definition?.create().w5);
-          for (const w of group) if (!supported.includes(w)) mergeCell(row, w.id, { status: "unsupported", samples: [] });
-          if (supported.length === 0) continue;
-          const output = await runWorker(row, supported, url, round === 0, expected);
-          for (const w of supported) {
-            const result = output.results[w.id] ?? { status: "error", samples: [], message: "the worker reported nothing" };
-            mergeCell(row, w.id, result, output.maxRss);
-            const cell = row.cells[w.id];
-            log(
-              `round ${round + 1} ${w.title.padEnd(24)} ${row.name.padEnd(24)} ${result.status}` +
-                (cell?.samples.length ? ` (${cell.samples.length} samples)` : "") +
-                (result.message ? `: ${result.message.split("\n")[0]?.slice(0, 120)}` : ""),
-            );
-          }
-        }
-      }
+      for (const group of groups) await runGroup(round, group, runnable, url, expected);
     }
 
     const environment = await describeEnvironment({ benchDir, serverVersion, entries: registry });
@@ -104,9 +83,9 @@ async function main(): Promise<void> {
   }
 }
 
-/** Expected checksums of every workload, measured runs and warm-ups, from SQL alone. */
-async function expectations(admin: pg.Client): Promise<Map<WorkloadId, { run: Checksum; warmup: Checksum }>> {
-  const out = new Map<WorkloadId, { run: Checksum; warmup: Checksum }>();
+/** Expected checksums of every workload, warm-ups and measured runs, from SQL alone. */
+async function expectations(admin: pg.Client): Promise<Map<WorkloadId, ExpectedChecksums>> {
+  const out = new Map<WorkloadId, ExpectedChecksums>();
   const pageCache = new Map<number, Checksum>();
   const pages = async (list: readonly number[]) => {
     let sum = emptyChecksum();
@@ -121,24 +100,30 @@ async function expectations(admin: pg.Client): Promise<Map<WorkloadId, { run: Ch
   };
   const graph = { orders: true, products: true, invoices: false };
   const byPk = { orders: false, products: false, invoices: true };
+  const slices = <T>(w: WorkloadPlan, ops: readonly T[]) => range(0, w.runs - 1).map((i) => sliceOf(ops, w.runs, i));
   for (const w of plan.workloads) {
     switch (w.id) {
       case "w1":
       case "w5":
         out.set(w.id, {
-          run: await expectedGraph(admin, range(w.users.from, w.users.to), graph),
           warmup: await expectedGraph(admin, range(w.warmupUsers.from, w.warmupUsers.to), graph),
+          runs: [await expectedGraph(admin, range(w.users.from, w.users.to), graph)],
         });
         break;
-      case "w2":
-        out.set(w.id, { run: await pages(w.pages), warmup: await pages(w.warmupPages) });
+      case "w2": {
+        const runs: Checksum[] = [];
+        for (const slice of slices(w, w.pages)) runs.push(await pages(slice));
+        out.set(w.id, { warmup: await pages(w.warmupPages), runs });
         break;
-      case "w3":
-        out.set(w.id, { run: await expectedGraph(admin, w.ids, byPk), warmup: await expectedGraph(admin, w.warmupIds, byPk) });
+      }
+      case "w3": {
+        const runs: Checksum[] = [];
+        for (const slice of slices(w, w.ids)) runs.push(await expectedGraph(admin, slice, byPk));
+        out.set(w.id, { warmup: await expectedGraph(admin, w.warmupIds, byPk), runs });
         break;
+      }
       case "w4":
         // The worker checks W4 against the rows it inserted.
-        out.set(w.id, { run: emptyChecksum(), warmup: emptyChecksum() });
         break;
     }
   }
@@ -170,64 +155,105 @@ async function loadContenders(): Promise<{ rows: Row[]; missing: RegistryEntry[]
   return { rows, missing };
 }
 
-let workerSeq = 0;
-
-async function runWorker(
-  row: Row,
+/**
+ * Starts a worker per contender for a group of workloads, then, workload by workload: a
+ * counting pass (first round only), warm-ups, and the measured runs interleaved round-robin
+ * across contenders, in an order rotated for every run.
+ */
+async function runGroup(
+  round: number,
   group: readonly WorkloadPlan[],
+  rows: readonly Row[],
   url: string,
-  countStatements: boolean,
-  expected: Map<WorkloadId, { run: Checksum; warmup: Checksum }>,
-): Promise<WorkerOutput> {
-  const id = ++workerSeq;
-  const inputFile = join(workDir, `in-${id}.json`);
-  const outputFile = join(workDir, `out-${id}.json`);
-  const input: WorkerInput = {
-    module: row.module,
-    contender: row.name,
-    workloads: group.map((w) => w.id),
-    quick,
-    url,
-    countStatements,
-    expected: Object.fromEntries(group.map((w) => [w.id, expected.get(w.id)])),
-    output: outputFile,
-  };
-  writeFileSync(inputFile, JSON.stringify(input));
-  const stderr: string[] = [];
-  const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", "worker.ts", inputFile], {
-    cwd: benchDir,
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  child.stderr.on("data", (chunk: Buffer) => {
-    stderr.push(chunk.toString());
-    if (stderr.length > 50) stderr.shift();
-  });
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    child.kill("SIGKILL");
-  }, plan.workerTimeoutMs);
-  const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
-  clearTimeout(timer);
-  if (existsSync(outputFile)) return JSON.parse(readFileSync(outputFile, "utf8")) as WorkerOutput;
-  const reason = timedOut ? `timed out after ${plan.workerTimeoutMs / 1000} s` : `worker exited with code ${code}`;
-  const message = `${reason}\n${stderr.join("").split("\n").slice(-8).join("\n")}`;
-  return { results: Object.fromEntries(group.map((w) => [w.id, { status: "error", samples: [], message }])), maxRss: 0 };
+  expected: Map<WorkloadId, ExpectedChecksums>,
+): Promise<void> {
+  const sessions = new Map<Row, WorkerSession>();
+  for (const row of rows) {
+    const supported = group.filter((w) => w.id !== "w5" || row.definition?.create().w5);
+    for (const w of group) if (!supported.includes(w)) mergeCell(row, w.id, { status: "unsupported" });
+    if (supported.length === 0) continue;
+    const session = new WorkerSession(benchDir, plan.commandTimeoutMs);
+    const reply = await session.send({
+      op: "setup",
+      module: row.module,
+      contender: row.name,
+      quick,
+      url,
+      expected: Object.fromEntries(group.flatMap((w) => (expected.has(w.id) ? [[w.id, expected.get(w.id)]] : []))),
+    });
+    if (reply.ok) sessions.set(row, session);
+    else {
+      for (const w of supported) mergeCell(row, w.id, { status: reply.status, message: reply.message });
+      log(`round ${round + 1} ${row.name}: setup failed: ${firstLine(reply.message)}`);
+      await session.close();
+    }
+  }
+
+  for (const w of group) {
+    const active = [...sessions].filter(([row]) => row.cells[w.id]?.status !== "unsupported");
+    const failed = (row: Row, reply: Reply & { ok: false }) => {
+      mergeCell(row, w.id, { status: reply.status, message: reply.message });
+      log(`round ${round + 1} ${w.title} ${row.name}: ${reply.status}: ${firstLine(reply.message)}`);
+    };
+    const ok = () => active.filter(([row]) => !["wrong", "error"].includes(row.cells[w.id]?.status ?? "ok"));
+    if (round === 0) {
+      for (const [row, session] of ok()) {
+        const reply = await session.send({ op: "count", workload: w.id });
+        if (reply.ok) mergeCell(row, w.id, { status: "ok", statements: reply.statements });
+        else failed(row, reply);
+      }
+    }
+    for (const [row, session] of ok()) {
+      const reply = await session.send({ op: "warmup", workload: w.id });
+      if (!reply.ok) failed(row, reply);
+    }
+    const spent = new Map<Row, number>();
+    for (let run = 0; run < w.runs; run++) {
+      const contenders = ok();
+      for (let i = 0; i < contenders.length; i++) {
+        const [row, session] = contenders[(i + run + round) % contenders.length] as [Row, WorkerSession];
+        if (w.budgetMs > 0 && run > 0 && (spent.get(row) ?? 0) > w.budgetMs) continue;
+        const reply = await session.send({ op: "run", workload: w.id, index: run });
+        if (!reply.ok) {
+          failed(row, reply);
+          continue;
+        }
+        const samples = reply.samples ?? [];
+        spent.set(row, (spent.get(row) ?? 0) + samples.reduce((a, b) => a + b, 0));
+        mergeCell(row, w.id, { status: "ok", samples, peakHeap: reply.peakHeap });
+      }
+    }
+    log(`round ${round + 1} ${w.title}: ${active.length} contenders done`);
+  }
+
+  for (const [row, session] of sessions) {
+    const maxRss = await session.close();
+    for (const w of group) if (maxRss !== undefined) mergeCell(row, w.id, { status: "ok", maxRss });
+  }
 }
 
-function mergeCell(row: Row, workload: WorkloadId, output: WorkloadOutput, maxRss?: number): void {
+interface CellUpdate {
+  status: Cell["status"];
+  samples?: number[];
+  statements?: number;
+  peakHeap?: number;
+  maxRss?: number;
+  message?: string;
+}
+
+/** Folds a worker's answer into the table. A wrong or failed result in any round decides the cell. */
+function mergeCell(row: Row, workload: WorkloadId, update: CellUpdate): void {
   const cell: Cell = row.cells[workload] ?? { status: "ok", samples: [] };
   row.cells[workload] = cell;
-  // A wrong or failed worker in any round decides the cell: it is not timed.
-  if (cell.status === "wrong" || cell.status === "error") return;
-  if (output.status !== "ok") {
-    Object.assign(cell, { status: output.status, samples: [], message: output.message });
+  if (cell.status !== "ok") return;
+  if (update.status !== "ok") {
+    Object.assign(cell, { status: update.status, samples: [], message: update.message });
     return;
   }
-  cell.samples.push(...output.samples);
-  if (output.statements !== undefined) cell.statements = output.statements;
-  if (output.peakHeap !== undefined) cell.peakHeap = Math.max(cell.peakHeap ?? 0, output.peakHeap);
-  if (maxRss !== undefined) cell.maxRss = Math.max(cell.maxRss ?? 0, maxRss);
+  cell.samples.push(...(update.samples ?? []));
+  if (update.statements !== undefined) cell.statements = update.statements;
+  if (update.peakHeap !== undefined) cell.peakHeap = Math.max(cell.peakHeap ?? 0, update.peakHeap);
+  if (update.maxRss !== undefined) cell.maxRss = Math.max(cell.maxRss ?? 0, update.maxRss);
 }
 
 function listArg(name: string): string[] | undefined {

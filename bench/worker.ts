@@ -1,115 +1,113 @@
 /**
- * A worker process runs workloads for one contender: a counting pass through the
- * statement-counting proxy (first round only), then, per workload, warm-up runs and measured
- * runs. Started by run.ts as `node --expose-gc --import tsx worker.ts <input.json>`.
+ * A worker process holds one contender and runs what the runner asks, one command at a time:
+ * set up, count statements, warm up, one measured run, exit. Started by run.ts with
+ * `fork("worker.ts", { execArgv: ["--expose-gc", "--import", "tsx"] })`.
  */
-import { readFileSync, writeFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import pg from "pg";
 import { expectedInserted, insertedChecksum, newOrders, restoreOrders } from "./lib/dataset.ts";
-import { benchPlan, type WorkloadId, type WorkloadPlan } from "./lib/plan.ts";
+import { benchPlan, sliceOf, type WorkloadId, type WorkloadPlan } from "./lib/plan.ts";
 import { StatementCounter } from "./lib/statement-counter.ts";
 import { addChecksums, checksumDiff, emptyChecksum } from "./lib/tally.ts";
 import type { Checksum, Contender, ContenderDefinition } from "./lib/types.ts";
-import type { WorkerInput, WorkerOutput, WorkloadOutput } from "./lib/worker-protocol.ts";
+import type { Command, ExpectedChecksums, Reply } from "./lib/worker-protocol.ts";
 
 class WrongResult extends Error {}
 
-type Mode = "warmup" | "count" | "measure";
-
-const input = JSON.parse(readFileSync(process.argv[2] ?? "", "utf8")) as WorkerInput;
-const plans = benchPlan(input.quick).workloads.filter((w) => input.workloads.includes(w.id));
-/** The runner's own connection, for restoring W4's table and checking what it wrote. */
-const admin = new pg.Client({ connectionString: input.url });
-const results: WorkerOutput["results"] = {};
-
-try {
-  await main();
-} catch (error) {
-  // Loading or setting up the contender failed: every workload not yet done gets the error.
-  for (const plan of plans) if (!results[plan.id] || results[plan.id]?.status === "ok") results[plan.id] = failure(error);
+interface State {
+  definition: ContenderDefinition;
+  contender: Contender;
+  url: string;
+  plans: Map<WorkloadId, WorkloadPlan>;
+  expected: Partial<Record<WorkloadId, ExpectedChecksums>>;
+  /** The runner's own connection, for restoring W4's table and checking what it wrote. */
+  admin: pg.Client;
 }
-writeFileSync(input.output, JSON.stringify({ results, maxRss: process.resourceUsage().maxRSS * 1024 } satisfies WorkerOutput));
-// Some ORMs leave timers or sockets behind after teardown; the results are written, so leave.
-await admin.end().catch(() => {});
-process.exit(0);
 
-async function main(): Promise<void> {
-  const definitions = (await import(`./contenders/${input.module}`)).default as ContenderDefinition[];
-  const definition = definitions.find((d) => d.name === input.contender);
-  if (!definition) throw new Error(`${input.module} has no contender named ${input.contender}`);
-  await admin.connect();
-  await restoreOrders(admin);
-  let todo = plans;
+let state: State | undefined;
 
-  if (input.countStatements) {
-    const { counter, url } = await StatementCounter.start(input.url);
-    try {
-      const contender = definition.create();
-      await contender.setup(url);
-      for (const plan of todo) {
+process.on("message", (command: Command) => {
+  handle(command).then(
+    (reply) => process.send?.(reply),
+    (error: unknown) => process.send?.(failure(error)),
+  );
+});
+
+async function handle(command: Command): Promise<Reply> {
+  if (command.op === "setup") {
+    const definitions = (await import(`./contenders/${command.module}`)).default as ContenderDefinition[];
+    const definition = definitions.find((d) => d.name === command.contender);
+    if (!definition) throw new Error(`${command.module} has no contender named ${command.contender}`);
+    const admin = new pg.Client({ connectionString: command.url });
+    await admin.connect();
+    await restoreOrders(admin);
+    const plans = new Map(benchPlan(command.quick).workloads.map((w) => [w.id, w]));
+    const contender = definition.create();
+    await contender.setup(command.url);
+    state = { definition, contender, url: command.url, plans, expected: command.expected, admin };
+    return { ok: true };
+  }
+  if (command.op === "exit") {
+    // Reply before tearing down: some ORMs leave timers or sockets behind, and the process exits anyway.
+    setTimeout(() => process.exit(0), 2_000).unref();
+    if (state) {
+      await state.contender.teardown().catch(() => {});
+      await state.admin.end().catch(() => {});
+    }
+    process.send?.({ ok: true, maxRss: process.resourceUsage().maxRSS * 1024 } satisfies Reply, () => process.exit(0));
+    return new Promise(() => {});
+  }
+  if (!state) throw new Error("the worker was not set up");
+  const s = state;
+  const plan = s.plans.get(command.workload);
+  if (!plan) throw new Error(`unknown workload ${command.workload}`);
+
+  switch (command.op) {
+    case "count": {
+      const { counter, url } = await StatementCounter.start(s.url);
+      try {
+        const contender = s.definition.create();
+        await contender.setup(url);
         try {
-          await runOnce(contender, plan, "warmup");
+          await runOnce(s, contender, plan, "warmup", 0);
           counter.count = 0;
-          const samples = await runOnce(contender, plan, "count");
-          results[plan.id] = { status: "ok", samples: [], statements: counter.count / samples.length };
-        } catch (error) {
-          results[plan.id] = failure(error);
+          // W2 and W3 count their first slice: statements per operation do not depend on the page or id.
+          const samples = await runOnce(s, contender, plan, "measure", 0);
+          return { ok: true, statements: counter.count / samples.length };
+        } finally {
+          await contender.teardown();
         }
+      } finally {
+        await counter.close();
       }
-      await contender.teardown();
-    } finally {
-      await counter.close();
     }
-    // A workload that failed or was wrong while counting is not timed.
-    todo = todo.filter((plan) => results[plan.id]?.status === "ok");
-  }
-
-  const contender = definition.create();
-  await contender.setup(input.url);
-  for (const plan of todo) {
-    try {
-      results[plan.id] = { ...(await measure(contender, plan)), statements: results[plan.id]?.statements };
-    } catch (error) {
-      results[plan.id] = failure(error);
+    case "warmup":
+      for (let i = 0; i < plan.warmups; i++) await runOnce(s, s.contender, plan, "warmup", 0);
+      return { ok: true };
+    case "run": {
+      global.gc?.();
+      let peakHeap = process.memoryUsage().heapUsed;
+      const sampler = setInterval(() => {
+        peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+      }, 5);
+      try {
+        const samples = await runOnce(s, s.contender, plan, "measure", command.index);
+        return { ok: true, samples, peakHeap: Math.max(peakHeap, process.memoryUsage().heapUsed) };
+      } finally {
+        clearInterval(sampler);
+      }
     }
   }
-  await contender.teardown();
 }
 
-async function measure(contender: Contender, plan: WorkloadPlan): Promise<WorkloadOutput> {
-  for (let i = 0; i < plan.warmups; i++) await runOnce(contender, plan, "warmup");
-  const samples: number[] = [];
-  let peakHeap = 0;
-  const started = performance.now();
-  for (let run = 0; run < plan.runs; run++) {
-    if (run > 0 && performance.now() - started > plan.budgetMs) break;
-    global.gc?.();
-    const sampler = setInterval(() => {
-      peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
-    }, 5);
-    try {
-      samples.push(...(await runOnce(contender, plan, "measure")));
-    } finally {
-      clearInterval(sampler);
-      peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
-    }
-  }
-  return { status: "ok", samples, peakHeap };
-}
-
-/**
- * One run of the workload; returns its timing samples (one per run or per operation). The
- * counting pass runs W2 and W3 on their warm-up operations only: statements per operation do
- * not depend on which page or id it is.
- */
-async function runOnce(contender: Contender, plan: WorkloadPlan, mode: Mode): Promise<number[]> {
-  const small = mode === "warmup" || (mode === "count" && (plan.id === "w2" || plan.id === "w3"));
-  const expected = expectedFor(plan.id, small);
+/** One run of the workload; returns its timing samples (one per run, or one per operation). */
+async function runOnce(s: State, contender: Contender, plan: WorkloadPlan, mode: "warmup" | "measure", index: number): Promise<number[]> {
+  const want = s.expected[plan.id];
+  const expected = (mode === "warmup" ? want?.warmup : (want?.runs[index] ?? want?.runs[0])) ?? emptyChecksum();
   switch (plan.id) {
     case "w1":
     case "w5": {
-      const users = small ? plan.warmupUsers : plan.users;
+      const users = mode === "warmup" ? plan.warmupUsers : plan.users;
       const load = plan.id === "w1" ? contender.w1.bind(contender) : contender.w5?.bind(contender);
       if (!load) throw new Error("W5 is not supported");
       const start = performance.now();
@@ -118,28 +116,27 @@ async function runOnce(contender: Contender, plan: WorkloadPlan, mode: Mode): Pr
       check(expected, sum);
       return [ms];
     }
-    case "w2":
-      return perOperation(small ? plan.warmupPages : plan.pages, (page) => contender.w2(page), expected);
-    case "w3":
-      return perOperation(small ? plan.warmupIds : plan.ids, (id) => contender.w3(id), expected);
+    case "w2": {
+      const pages = mode === "warmup" ? plan.warmupPages : sliceOf(plan.pages, plan.runs, index);
+      return perOperation(pages, (page) => contender.w2(page), expected);
+    }
+    case "w3": {
+      const ids = mode === "warmup" ? plan.warmupIds : sliceOf(plan.ids, plan.runs, index);
+      return perOperation(ids, (id) => contender.w3(id), expected);
+    }
     case "w4": {
-      const rows = newOrders(small ? plan.warmupRows : plan.rows);
+      const rows = newOrders(mode === "warmup" ? plan.warmupRows : plan.rows);
       const start = performance.now();
       try {
         await contender.w4(rows);
         const ms = performance.now() - start;
-        check(expectedInserted(rows), await insertedChecksum(admin));
+        check(expectedInserted(rows), await insertedChecksum(s.admin));
         return [ms];
       } finally {
-        await restoreOrders(admin);
+        await restoreOrders(s.admin);
       }
     }
   }
-}
-
-function expectedFor(id: WorkloadId, small: boolean): Checksum {
-  const want = input.expected[id];
-  return (small ? want?.warmup : want?.run) ?? emptyChecksum();
 }
 
 async function perOperation<T>(args: readonly T[], op: (arg: T) => Promise<Checksum>, expected: Checksum): Promise<number[]> {
@@ -160,8 +157,8 @@ function check(expected: Checksum, actual: Checksum): void {
   if (diff.length > 0) throw new WrongResult(`checksum differs: ${diff.join("; ")}`);
 }
 
-function failure(error: unknown): WorkloadOutput {
-  if (error instanceof WrongResult) return { status: "wrong", samples: [], message: error.message };
+function failure(error: unknown): Reply {
+  if (error instanceof WrongResult) return { ok: false, status: "wrong", message: error.message };
   const message = error instanceof Error ? (error.stack?.split("\n").slice(0, 6).join("\n") ?? error.message) : String(error);
-  return { status: "error", samples: [], message };
+  return { ok: false, status: "error", message };
 }

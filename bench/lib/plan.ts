@@ -11,14 +11,18 @@ export type WorkloadId = "w1" | "w2" | "w3" | "w4" | "w5";
 export interface WorkloadPlan {
   id: WorkloadId;
   title: string;
-  /** What one timing sample is: a whole run, or one operation inside a run. */
+  /** What one timing sample is: a whole run, or one operation (page load, lookup). */
   sample: "run" | "op";
   /** How the workload is described in RESULTS.md, with its size in this mode. */
   describe: string;
+  /** Warm-up runs per worker, on the small variant of the workload. */
   warmups: number;
-  /** Measured runs per worker process (at least one is always done, see budgetMs). */
+  /**
+   * Measured runs per worker. For W2 and W3, the operations are split into this many slices and
+   * each run does one slice, so that runs of different contenders can be interleaved finely.
+   */
   runs: number;
-  /** No further measured run starts once a worker has spent this long measuring. */
+  /** Once a contender has spent this long on measured runs of the workload, it gets no more (0: no limit). */
   budgetMs: number;
   /** W1, W5: the users whose graph is loaded. */
   users: UserRange;
@@ -37,15 +41,15 @@ export interface WorkloadPlan {
 
 export interface BenchPlan {
   quick: boolean;
-  /** Each round starts one worker per (contender, workload), contenders in rotated order. */
+  /** Each round starts fresh workers and repeats every workload. */
   rounds: number;
   /**
-   * Full mode starts a fresh worker per (contender, workload). Quick mode starts one per
-   * contender that runs every workload in turn, to fit in its time budget.
+   * Full mode starts a fresh worker per (contender, workload). Quick mode starts one worker per
+   * contender for all the workloads, to fit in its time budget.
    */
   perWorkloadWorkers: boolean;
-  /** A worker taking longer than this is killed and reported as a timeout. */
-  workerTimeoutMs: number;
+  /** A worker command (setup, counting pass, one run) taking longer than this is killed. */
+  commandTimeoutMs: number;
   workloads: WorkloadPlan[];
 }
 
@@ -62,19 +66,19 @@ const NONE: Pick<WorkloadPlan, "users" | "warmupUsers" | "pages" | "warmupPages"
 
 export function benchPlan(quick: boolean): BenchPlan {
   const pageLoads = quick ? 20 : 200;
-  // Quick mode spreads its page loads evenly so the offsets still span 0..1,900.
+  // Quick mode spreads its page loads evenly, so the offsets still span 0..1,900.
   const pages = range(0, pageLoads - 1).map((i) => (quick ? (i * 5) % PAGES : i % PAGES));
   const lookups = quick ? 200 : 2_000;
-  const graphUsers = quick ? 250 : 1_000;
-  const insertRows = quick ? 2_500 : 10_000;
-  const n1Users = quick ? 20 : 1_000;
+  const graphUsers = quick ? 200 : 1_000;
+  const insertRows = quick ? 1_000 : 10_000;
+  const n1Users = quick ? 10 : 1_000;
   const n = (value: number) => value.toLocaleString("en");
-  const scaled = (part: number, whole: number) => (quick ? `; quick mode: ${Math.round((part / whole) * 100)}% of the full workload` : "");
+  const scaled = (part: number, whole: number) => (quick ? ` (quick mode: ${Math.round((part / whole) * 100)}% of the full workload)` : "");
   return {
     quick,
-    rounds: quick ? 1 : 3,
+    rounds: quick ? 1 : 2,
     perWorkloadWorkers: !quick,
-    workerTimeoutMs: quick ? 120_000 : 900_000,
+    commandTimeoutMs: quick ? 60_000 : 600_000,
     workloads: [
       {
         ...NONE,
@@ -84,11 +88,11 @@ export function benchPlan(quick: boolean): BenchPlan {
         describe:
           `users 1..${n(graphUsers)} with their orders and each order's products (${n(graphUsers)} + ${n(graphUsers * 20)} + ` +
           `${n(graphUsers * 100)} rows)${scaled(graphUsers, 1_000)}; ms per run`,
-        warmups: quick ? 1 : 2,
+        warmups: 1,
         runs: quick ? 3 : 5,
-        budgetMs: quick ? 3_000 : 60_000,
+        budgetMs: quick ? 2_500 : 0,
         users: { from: 1, to: graphUsers },
-        warmupUsers: { from: 1, to: quick ? 50 : graphUsers },
+        warmupUsers: { from: 1, to: quick ? 20 : 100 },
       },
       {
         ...NONE,
@@ -99,7 +103,7 @@ export function benchPlan(quick: boolean): BenchPlan {
           quick ? "pages 0, 5, 10, ..., 95" : "pages 0..99 twice"
         }${scaled(pageLoads, 200)}; median ms per page`,
         warmups: 1,
-        runs: 1,
+        runs: quick ? 4 : 10,
         budgetMs: 0,
         pages,
         warmupPages: range(0, quick ? 2 : 9),
@@ -109,9 +113,9 @@ export function benchPlan(quick: boolean): BenchPlan {
         id: "w3",
         title: "W3 by-pk",
         sample: "op",
-        describe: `${n(lookups)} lookups of one user by primary key with its invoice (ids shuffled)${scaled(lookups, 2_000)}; median ms per lookup`,
+        describe: `${n(lookups)} lookups of one user by primary key with its invoice, ids shuffled${scaled(lookups, 2_000)}; median ms per lookup`,
         warmups: 1,
-        runs: 1,
+        runs: quick ? 4 : 10,
         budgetMs: 0,
         ids: lookupIds(lookups),
         warmupIds: lookupIds(quick ? 20 : 100),
@@ -121,31 +125,37 @@ export function benchPlan(quick: boolean): BenchPlan {
         id: "w4",
         title: quick ? `W4 insert (${n(insertRows)} rows)` : "W4 insert",
         sample: "run",
-        describe: `${n(insertRows)} orders inserted in one transaction through the normal insert API; table restored between runs${scaled(
+        describe: `${n(insertRows)} orders inserted in one transaction through the normal insert API, table restored between runs${scaled(
           insertRows,
           10_000,
         )}; ms per run`,
         warmups: 1,
-        runs: quick ? 2 : 5,
-        budgetMs: quick ? 2_000 : 60_000,
+        runs: quick ? 3 : 5,
+        budgetMs: quick ? 2_000 : 0,
         rows: insertRows,
-        warmupRows: quick ? 500 : 1_000,
+        warmupRows: quick ? 100 : 1_000,
       },
       {
         ...NONE,
         id: "w5",
         title: quick ? `W5 N+1 (${n1Users} users)` : "W5 N+1",
         sample: "run",
-        describe: `W1 by per-object loads for users 1..${n(n1Users)} (1 + ${n(n1Users)} + ${n(n1Users * 20)} queries)${scaled(
+        describe: `W1 by per-object loads for users 1..${n(n1Users)}: 1 + ${n(n1Users)} + ${n(n1Users * 20)} queries${scaled(
           n1Users,
           1_000,
         )}; ms per run`,
         warmups: 1,
-        runs: quick ? 1 : 2,
-        budgetMs: 0,
+        runs: quick ? 2 : 1,
+        budgetMs: quick ? 2_000 : 0,
         users: { from: 1, to: n1Users },
-        warmupUsers: { from: 1, to: quick ? 2 : 10 },
+        warmupUsers: { from: 1, to: quick ? 1 : 10 },
       },
     ],
   };
+}
+
+/** The operations of measured run `index` of W2 or W3 (its slice of the pages or ids). */
+export function sliceOf<T>(ops: readonly T[], runs: number, index: number): T[] {
+  const size = Math.ceil(ops.length / runs);
+  return ops.slice(index * size, (index + 1) * size);
 }

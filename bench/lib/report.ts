@@ -6,10 +6,10 @@ import type { BenchPlan, WorkloadId, WorkloadPlan } from "./plan.ts";
 import { formatMb, formatMs, formatRatio, summarize, type Summary } from "./stats.ts";
 import { ratioChart, type ChartPanel } from "./svg.ts";
 import type { ContenderDefinition } from "./types.ts";
-import type { WorkerStatus } from "./worker-protocol.ts";
+import type { WorkloadStatus } from "./worker-protocol.ts";
 
 export interface Cell {
-  status: WorkerStatus;
+  status: WorkloadStatus;
   samples: number[];
   statements?: number;
   peakHeap?: number;
@@ -149,11 +149,12 @@ export function writeReport(input: ReportInput): void {
     "- Dataset: 2,000 users, 40,000 orders, 1,000 products, 200,000 order_products, 1,000 invoices, from a seeded " +
       "PRNG, loaded with plain SQL (`INSERT ... SELECT FROM unnest`), foreign keys indexed, then `ANALYZE`.",
     (plan.perWorkloadWorkers
-      ? "- Each (contender, workload) runs in a fresh `node --expose-gc --import tsx` worker process; contenders are " +
-        "interleaved round-robin within each workload, in an order rotated every round. "
-      : "- Quick mode: each contender runs in one fresh `node --expose-gc --import tsx` worker process that does " +
-        "every workload in turn (a process per workload would not fit in the time budget); contenders run one after " +
-        "the other. ") +
+      ? "- Every (contender, workload) pair gets a fresh `node --expose-gc --import tsx` worker process, in every round. "
+      : "- Quick mode: every contender gets one fresh `node --expose-gc --import tsx` worker process that does all the " +
+        "workloads (a process per workload would not fit in the time budget). ") +
+      "All workers of a workload are set up first; then the runner sends one measured run at a time to each, " +
+      "round-robin, in an order rotated every run, so drift on the machine hits all contenders alike. " +
+      "W2 and W3 split their operations into slices, one slice per run. " +
       `Runs: ${describeRuns(plan)}.`,
     "- W2 and W3 time each operation (page load, lookup); the other workloads time whole runs. " +
       "min–max are over all samples.",
@@ -186,9 +187,13 @@ export function writeReport(input: ReportInput): void {
 
 function describeRuns(plan: BenchPlan): string {
   return plan.workloads
-    .map((w) => `${w.id.toUpperCase()} ${w.warmups} warm-up + ${w.runs} measured run${w.runs === 1 ? "" : "s"}${w.budgetMs ? ` (fewer if over ${w.budgetMs / 1000} s)` : ""}`)
+    .map(
+      (w) =>
+        `${w.id.toUpperCase()} ${w.warmups} warm-up + ${w.runs} measured run${w.runs === 1 ? "" : "s"}` +
+        (w.budgetMs ? ` (no more once a contender has spent ${w.budgetMs / 1000} s on them)` : ""),
+    )
     .join(", ")
-    .concat(`, × ${plan.rounds} round${plan.rounds === 1 ? "" : "s"}`);
+    .concat(`; × ${plan.rounds} round${plan.rounds === 1 ? "" : "s"}`);
 }
 
 function formatCount(n: number): string {

@@ -76,7 +76,7 @@ export class StatementCounter {
  * that the proxy passes through like everything else).
  */
 class FrontendReader {
-  #buffer = Buffer.alloc(0);
+  #buffer: Buffer = Buffer.alloc(0);
   #started = false;
   readonly #onMessage: (type: number) => void;
 

@@ -1,38 +1,36 @@
-/** What the runner hands a worker process, and what the worker writes back (both as JSON files). */
+/**
+ * Messages between the runner and a worker process (over the IPC channel of `child_process.fork`).
+ * The runner sends one command at a time and waits for its reply, so it can interleave the runs
+ * of all contenders.
+ */
 import type { Checksum } from "./types.ts";
 import type { WorkloadId } from "./plan.ts";
 
-export interface WorkerInput {
-  /** Module path relative to bench/contenders/, as listed in contenders/index.ts. */
-  module: string;
-  contender: string;
-  /** Run one after the other in this process (one in full mode, all in quick mode). */
-  workloads: WorkloadId[];
-  quick: boolean;
-  url: string;
-  /** Also run each workload once through the statement-counting proxy. */
-  countStatements: boolean;
-  /** The checksums each measured run and each warm-up run must produce. W4 is checked in the worker. */
-  expected: Partial<Record<WorkloadId, { run: Checksum; warmup: Checksum }>>;
-  output: string;
+export interface ExpectedChecksums {
+  /** The warm-up variant of the workload. */
+  warmup: Checksum;
+  /** Measured run `i` must produce `runs[i]` (W1 and W5 have one entry, the same for every run). */
+  runs: Checksum[];
 }
 
-export type WorkerStatus = "ok" | "wrong" | "error" | "unsupported";
+export type Command =
+  | {
+      op: "setup";
+      /** File name in bench/contenders/, as listed in contenders/index.ts. */
+      module: string;
+      contender: string;
+      quick: boolean;
+      url: string;
+      expected: Partial<Record<WorkloadId, ExpectedChecksums>>;
+    }
+  /** Warm-up plus one full run through the statement-counting proxy, on a second instance. */
+  | { op: "count"; workload: WorkloadId }
+  | { op: "warmup"; workload: WorkloadId }
+  | { op: "run"; workload: WorkloadId; index: number }
+  | { op: "exit" };
 
-export interface WorkloadOutput {
-  status: WorkerStatus;
-  /** Timing samples in ms: one per run, or one per operation (see WorkloadPlan.sample). */
-  samples: number[];
-  /** Statements per sample, from the counting pass. */
-  statements?: number;
-  /** Highest process.memoryUsage().heapUsed seen while measuring, in bytes (GC forced before each run). */
-  peakHeap?: number;
-  /** Set when status is "wrong" or "error". */
-  message?: string;
-}
+export type WorkloadStatus = "ok" | "wrong" | "error" | "unsupported";
 
-export interface WorkerOutput {
-  results: Partial<Record<WorkloadId, WorkloadOutput>>;
-  /** getrusage max RSS of the worker process at exit, in bytes. */
-  maxRss: number;
-}
+export type Reply =
+  | { ok: true; samples?: number[]; statements?: number; peakHeap?: number; maxRss?: number }
+  | { ok: false; status: "wrong" | "error"; message: string };
