@@ -28,6 +28,7 @@ import { MappingError } from "../errors.js";
 import { installAccessors } from "./accessors.js";
 import { ColumnBuilder, snakeCase } from "./column-builder.js";
 import { InstrumentedColumn, RelationshipAttribute, type EntityLike } from "./instrumented.js";
+import { ENTITY } from "./entity-key.js";
 import { InstanceState, NOT_SET, STATE, stateOf, type Instrumented } from "./instance-state.js";
 import { Mapper, type RelationshipDeclaration } from "./mapper.js";
 import { Registry } from "./registry.js";
@@ -97,7 +98,7 @@ export type MappedClass<T = object> = (abstract new (...args: never[]) => T) & E
 
 type LazyOf<O> = O extends { readonly lazy: infer L extends LazyMode } ? L : "select";
 
-export const ENTITY: unique symbol = Symbol("athanor.entity");
+export { ENTITY };
 
 export interface DeclarativeBase<M> {
   readonly registry: Registry;

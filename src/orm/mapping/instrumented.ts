@@ -3,7 +3,9 @@
  * `User.orders` is a relationship attribute usable in joins and loader options.
  */
 import { ColumnExpression, type ColumnSpec } from "../../core/schema/table.js";
-import { Expression, type Predicate } from "../../core/sql/expression.js";
+import { describeValue, Expression, type Predicate } from "../../core/sql/expression.js";
+import { ArgumentError } from "../../core/errors.js";
+import { ENTITY } from "./entity-key.js";
 import type { AliasNode, TableNode } from "../../core/sql/nodes.js";
 import { and } from "../../core/sql/operators.js";
 import type { Mapper, RelationshipProperty } from "./mapper.js";
@@ -61,9 +63,14 @@ export class RelationshipAttribute<Owner = unknown, Target = unknown, Many exten
     return new RelationshipAttribute(this.parent, this.key, and(...all), this.targetEntity);
   }
 
-  /** Join to, or load into, an alias of the target (SQLAlchemy's of_type). */
-  of(alias: EntityLike): RelationshipAttribute<Owner, Target, Many, Key> {
-    return new RelationshipAttribute(this.parent, this.key, this.criteria, alias);
+  /** Join to, or load into, an alias of the target (`User.orders.of(aliased(Order))`: SQLAlchemy's of_type). */
+  of(alias: { readonly [ENTITY]: EntityLike }): RelationshipAttribute<Owner, Target, Many, Key> {
+    const entity = (alias as Partial<{ readonly [ENTITY]: EntityLike }> | null)?.[ENTITY];
+    if (entity === undefined) throw new ArgumentError(`${this.description}.of() expects an alias made with aliased(...), got ${describeValue(alias)}.`);
+    if (entity.mapper !== this.property.target) {
+      throw new ArgumentError(`${this.description}.of(): the alias is of ${entity.mapper.name}, but ${this.description} leads to ${this.property.target.name}.`);
+    }
+    return new RelationshipAttribute(this.parent, this.key, this.criteria, entity);
   }
 }
 
