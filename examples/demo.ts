@@ -8,7 +8,7 @@
  */
 import {
   containsEager, createEngine, insert, joinedload, LazyLoadError, raiseload, select, selectinload,
-  Session, sessionmaker, subqueryload, type Engine,
+  Session, sessionmaker, subqueryload, type Engine, type Loaded,
 } from "../src/index.js";
 import { captureStatements, type CapturedStatement } from "../src/testing/index.js";
 import { Base, Invoice, Order, orderProducts, Product, User } from "./models.js";
@@ -102,8 +102,7 @@ async function step(engine: Engine, options: StepOptions, body: (session: Sessio
   summary.push({ label, statements: capture.count, ms });
 }
 
-/** Takes any user whose orders were loaded (the structural type accepts a query's loaded result). */
-function describeUser(user: { readonly email: string; readonly orders: readonly { readonly id: number; readonly total: number }[] }): string {
+function describeUser(user: Loaded<User, "orders">): string {
   const orders = user.orders.map((o) => `#${o.id}:${o.total.toFixed(2)}`).join(" ");
   return `${user.email} orders=[${orders}]`;
 }

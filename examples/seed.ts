@@ -8,12 +8,14 @@
  * - `async with AsyncSessionLocal() as session:` -> `await using session = SessionLocal();`
  * - `session: AsyncSession` -> `session: Session` (every Athanor session is async).
  * - `result.scalars().all()` -> `(await session.execute(stmt)).scalars().all()`, or `(await session.scalars(stmt)).all()`.
+ * - `-> list[User]` -> `Promise<Loaded<User, "orders">[]>`: the type says which relationships the
+ *   query loaded, so reading one it did not load is a compile error as well as a runtime one.
  * - SQLAlchemy's MissingGreenlet (an implicit lazy load in async code) is Athanor's NotLoadedError:
  *   reading an unloaded relationship never runs hidden I/O, it throws and names the loader to add.
  */
 import {
   AthanorError, containsEager, createEngine, joinedload, raiseload, select, selectinload, Session,
-  sessionmaker, setWarningSink,
+  sessionmaker, setWarningSink, type Loaded,
 } from "../src/index.js";
 import { Base, Invoice, Order, Product, User } from "./models.js";
 import { StrictUser } from "./raise-models.js";
@@ -89,7 +91,7 @@ async function badGetUsersWithOrders(): Promise<void> {
 
 // ---- Quick Answer: after ----------------------------------------------------------------------
 
-async function getUsersWithOrders(session: Session) {
+async function getUsersWithOrders(session: Session): Promise<Loaded<User, "orders">[]> {
   // selectinload: one extra SELECT ... WHERE orders.user_id = ANY($1);
   // safe for one-to-many collections, no row multiplication.
   const stmt = select(User).options(selectinload(User.orders));
@@ -97,7 +99,7 @@ async function getUsersWithOrders(session: Session) {
   return result.scalars().all();
 }
 
-async function getUsersWithInvoice(session: Session) {
+async function getUsersWithInvoice(session: Session): Promise<Loaded<User, "invoice">[]> {
   // joinedload: LEFT OUTER JOIN, single round-trip; safe for many-to-one / one-to-one (Base.one).
   // .unique() collapses any duplicated parent rows.
   const stmt = select(User).options(joinedload(User.invoice));
@@ -131,7 +133,7 @@ async function withSession<T>(handler: (session: Session) => Promise<T>): Promis
 }
 
 /** Load all users for a tenant with their orders and each order's products. */
-async function loadOrdersForTenant(tenantId: number, session: Session) {
+async function loadOrdersForTenant(tenantId: number, session: Session): Promise<Loaded<User, "orders.products">[]> {
   // Chained selectinload for a three-level graph: User -> orders -> products (three queries).
   const stmt = select(User)
     .where(User.tenantId.eq(tenantId))
@@ -146,7 +148,7 @@ async function loadOrdersForTenant(tenantId: number, session: Session) {
  * Load users and only their orders placed in the last 30 days. A plain joinedload cannot filter
  * the JOIN condition; containsEager can.
  */
-async function getUsersWithRecentOrders(session: Session) {
+async function getUsersWithRecentOrders(session: Session): Promise<Loaded<User, "orders">[]> {
   const cutoff = new Date(Date.now() - 30 * 86_400_000);
   const stmt = select(User)
     .join(User.orders)
@@ -161,11 +163,11 @@ async function getUsersWithRecentOrders(session: Session) {
 // ---- raiseload --------------------------------------------------------------------------------
 
 /** With the lazy: "raise" models (./raise-models.ts), the query opts in to what it needs. */
-async function getStrictUsersWithOrders(session: Session) {
+async function getStrictUsersWithOrders(session: Session): Promise<Loaded<StrictUser, "orders">[]> {
   return (await session.scalars(select(StrictUser).options(selectinload(StrictUser.orders)))).all();
 }
 
-async function getUsersOrdersOnly(session: Session) {
+async function getUsersOrdersOnly(session: Session): Promise<Loaded<User, "orders">[]> {
   const stmt = select(User).options(
     selectinload(User.orders), // explicitly loaded: fine
     raiseload("*"), // everything else raises on access
