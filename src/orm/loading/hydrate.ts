@@ -30,6 +30,7 @@ export function instanceFromRow(ctx: LoadContext, mapper: Mapper, row: readonly 
         state.values = row.slice(offset, offset + n);
         state.changes = undefined;
         state.rels = undefined;
+        state.expired = false;
       }
     } else if (state.expired) {
       for (let i = 0; i < n; i++) if (state.values[i] === EXPIRED && !state.changes?.has(i)) state.values[i] = row[offset + i];
