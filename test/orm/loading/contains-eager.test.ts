@@ -1,6 +1,6 @@
 /** containsEager: the statement writes the join; the relationship is filled from exactly its rows. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ArgumentError, containsEager, select, UniqueRequiredError, type Engine } from "../../../src/index.js";
+import { aliased, ArgumentError, containsEager, select, UniqueRequiredError, type Engine } from "../../../src/index.js";
 import { Order, User } from "../../fixtures/models.js";
 import { backends } from "../../support/backends.js";
 import { freshEngine, ids, inFreshSession, sortedIds } from "./support.js";
@@ -62,6 +62,16 @@ describe.each(backends)("containsEager ($name)", (backend) => {
     expect(sql).toHaveLength(1);
     expect(sql[0]).toMatch(/^SELECT orders\.id, .*, users\.id, users\.email, users\.tenant_id FROM orders JOIN users ON orders\.user_id = users\.id WHERE users\.email LIKE \$1 ORDER BY orders\.id$/);
     expect(result.map((o) => [o.id, o.user!.id])).toEqual([[13, 4], [14, 4], [15, 4]]);
+  });
+
+  it("works with an aliased join: containsEager(User.orders.of(alias))", async () => {
+    const o = aliased(Order, "big");
+    const { result, sql } = await inFreshSession(engine, async (s) =>
+      (await s.scalars(select(User).join(User.orders.of(o)).where(o.total.ge(300)).orderBy(User.id).options(containsEager(User.orders.of(o))))).unique().all(),
+    );
+    expect(sql).toHaveLength(1);
+    expect(sql[0]).toMatch(/FROM users JOIN orders AS big ON users\.id = big\.user_id WHERE big\.total >= \$1 ORDER BY users\.id$/);
+    expect(result.map((u) => [u.id, sortedIds(u.orders)])).toEqual([[2, [12]], [4, [15]]]);
   });
 
   it("throws ArgumentError before any SQL when the statement has no join to the target", async () => {
