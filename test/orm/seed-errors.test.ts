@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   ArgumentError, column, containsEager, createEngine, declarativeBase, DetachedInstanceError, InvalidRequestError, joinedload,
   LazyLoadError, NotLoadedError, raiseload, select, selectinload, Session, sessionmaker, setWarningSink, UniqueRequiredError,
-  type Engine,
+  type Engine, type Loaded,
 } from "../../src/index.js";
 import { assertQueryCount, withStatements } from "../../src/testing/assert-sql.js";
 import { Base, Order, User } from "../fixtures/models.js";
@@ -169,7 +169,7 @@ describe.each(backends)("the seed's error table ($name)", (backend) => {
 
   describe("DetachedInstanceError: object used after its session closed", () => {
     it("objects materialized inside the session block keep what was loaded; the rest raises naming the attribute", async () => {
-      let users: User[];
+      let users: Loaded<User, "orders">[];
       {
         await using session = new Session(engine);
         users = (await session.scalars(select(User).orderBy(User.id).options(selectinload(User.orders)))).all();

@@ -240,12 +240,13 @@ describe.each(backends)("identity map rules ($name)", (backend) => {
       await using session = new Session(engine);
       const bins = (await session.scalars(select(Bin).orderBy(Bin.id))).all();
       const northB = (await session.get(Warehouse, [1, "B"]))!;
-      const { statements } = await withStatements(engine, () => session.load(bins, "warehouse"));
+      const { result: loaded, statements } = await withStatements(engine, () => session.load(bins, "warehouse"));
       expect(statements).toHaveLength(1);
       expect(statements[0]!.params).toEqual([[1, 2], ["A", "A"]]);
-      expect(bins[2]!.warehouse).toBe(northB);
-      expect(bins.map((b) => `${b.warehouse!.regionId}${b.warehouse!.code}`)).toEqual(["1A", "1A", "1B", "2A"]);
-      expect(bins[0]!.warehouse).toBe(bins[1]!.warehouse);
+      expect(loaded).toBe(bins);
+      expect(loaded[2]!.warehouse).toBe(northB);
+      expect(loaded.map((b) => `${b.warehouse!.regionId}${b.warehouse!.code}`)).toEqual(["1A", "1A", "1B", "2A"]);
+      expect(loaded[0]!.warehouse).toBe(loaded[1]!.warehouse);
     });
   });
 });
