@@ -6,7 +6,7 @@
  * parents already loaded (the selectin form), which returns the same rows with less SQL nesting.
  */
 import { ColumnExpression } from "../../../core/schema/table.js";
-import { freeze, nextAliasId, type AliasNode, type ExprNode, type FromNode, type SelectNode } from "../../../core/sql/nodes.js";
+import { freeze, nextAliasId, type AliasNode, type ExprNode, type FromNode, type SelectNode, type TableNode } from "../../../core/sql/nodes.js";
 import { and } from "../../../core/sql/operators.js";
 import { setRaw } from "../../mapping/backrefs.js";
 import { STATE, type Instrumented } from "../../mapping/instance-state.js";
@@ -22,14 +22,13 @@ export async function loadSubquery(
 ): Promise<void> {
   const rel = child.rel;
   const base = ctx.rootSelect;
-  const rootColumn = base?.columns[0];
-  if (!atRoot || base === undefined || rootColumn?.kind !== "column") {
+  const rootFrom = atRoot && base !== undefined ? parentFrom(base, rel) : undefined;
+  if (base === undefined || rootFrom === undefined) {
     await loadKeyed(ctx, { rel, node: child.node, criteria: child.criteria, targetEntity: child.targetEntity }, parents);
     return;
   }
   const pending = parents.filter((p) => ctx.populateExisting || p[STATE].rels?.[rel.index] === undefined);
   if (pending.length === 0) return;
-  const rootFrom = rootColumn.from;
   const keySpecs = rel.pairs.map(([local]) => local);
   const inner: SelectNode = freeze({
     ...base,
@@ -70,4 +69,20 @@ export async function loadSubquery(
     const found = key === undefined ? undefined : groups.get(key);
     setRaw(p, rel, rel.uselist ? found ?? [] : found?.[0] ?? null);
   }
+}
+
+/**
+ * Where the parent statement reads the relationship's parent entity from: its table or an alias
+ * of it, found among the selected columns (`select(User, Order)` with `subqueryload(Order.products)`
+ * keys on orders, not on the first entity). Undefined when there is no single such FROM item
+ * (the entity selected twice, or from a derived table): the caller then keys on the loaded parents.
+ */
+function parentFrom(base: SelectNode, rel: ChildLoad["rel"]): TableNode | AliasNode | undefined {
+  const table = rel.parent.table.node;
+  const found = new Set<TableNode | AliasNode>();
+  for (const c of base.columns) {
+    if (c.kind !== "column") continue;
+    if (c.from === table || (c.from.kind === "alias" && c.from.of === table)) found.add(c.from);
+  }
+  return found.size === 1 ? [...found][0] : undefined;
 }
