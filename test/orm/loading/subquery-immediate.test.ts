@@ -79,6 +79,28 @@ describe.each(backends)("subqueryload and immediateload ($name)", (backend) => {
       expect(sub.result).toEqual(sel.result);
     });
 
+    it("with several entities selected, keys on the entity the option starts from", async () => {
+      const { result, sql } = await inFreshSession(engine, async (s) =>
+        (await s.execute(select(User, Order).join(User.orders).where(Order.total.gt(100)).orderBy(Order.id).options(subqueryload(Order.products)))).all()
+          .map(([u, o]) => [u.id, o.id, sortedIds(o.products)]),
+      );
+      expect(sql).toHaveLength(2);
+      expect(sql[1]).toMatch(
+        /FROM \(SELECT orders\.id AS key_0 FROM users JOIN orders ON users\.id = orders\.user_id WHERE orders\.total > \$1 ORDER BY orders\.id\) AS anon_1 JOIN order_products AS order_products_1 ON anon_1\.key_0 = order_products_1\.order_id/,
+      );
+      expect(result).toEqual([[1, 11, []], [2, 12, [2]], [4, 14, [3]], [4, 15, [1, 3]]]);
+    });
+
+    it("with the parent entity second in the select list", async () => {
+      const { result, sql } = await inFreshSession(engine, async (s) =>
+        (await s.execute(select(Order, User).join(Order.user).orderBy(Order.id).options(subqueryload(User.invoice)))).all()
+          .map(([o, u]) => [o.id, u.id, u.invoice?.id ?? null]),
+      );
+      expect(sql).toHaveLength(2);
+      expect(sql[1]).toMatch(/FROM \(SELECT users\.id AS key_0 FROM orders JOIN users ON orders\.user_id = users\.id ORDER BY orders\.id\) AS anon_1 JOIN invoices ON anon_1\.key_0 = invoices\.user_id$/);
+      expect(result).toEqual([[10, 1, 100], [11, 1, 100], [12, 2, null], [13, 4, 101], [14, 4, 101], [15, 4, 101]]);
+    });
+
     it("sends no subquery when the parent query returned no rows", async () => {
       const { result, sql } = await inFreshSession(engine, async (s) =>
         (await s.scalars(select(User).where(User.id.gt(1000)).options(subqueryload(User.orders)))).all(),
