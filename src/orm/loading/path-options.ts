@@ -119,7 +119,8 @@ function defaultAllowed(node: PathNode, rel: RelationshipProperty): boolean {
   return seen === 0 || seen < (rel.options.joinDepth ?? 0);
 }
 
-function expandDefaults(node: PathNode): void {
+/** Adds the model-level eager defaults (lazy: "selectin", ...) under `node`, recursively. */
+export function expandDefaults(node: PathNode): void {
   for (const rel of node.mapper.relationships) {
     const lazy = rel.lazy as StrategyKey;
     if (!EAGER.has(lazy)) continue;

@@ -8,7 +8,7 @@ import { isRelationshipAttribute, type RelationshipAttribute } from "../mapping/
 import { STATE, type Instrumented } from "../mapping/instance-state.js";
 import type { Mapper } from "../mapping/mapper.js";
 import { LoadContext, type LoadingSession } from "../loading/context.js";
-import { PathNode, TreeRoot } from "../loading/path-options.js";
+import { expandDefaults, PathNode, TreeRoot } from "../loading/path-options.js";
 import { runPostLoads } from "../loading/post-load.js";
 
 /** A dotted path of relationship names ("orders.products") or a chain of attributes. */
@@ -39,6 +39,15 @@ export async function explicitLoad(session: LoadingSession, objects: readonly In
         const child = node.child(node.mapper.relationship(key));
         child.strategy = "selectin";
         node = child.node;
+      }
+    }
+    // The loaded objects' own model-level eager defaults load too, as a lazy load's query would
+    // (below the named relationships only), always as batch loads: there is no parent query here
+    // to join to.
+    for (const child of top.children.values()) expandDefaults(child.node);
+    for (const node of top.walk()) {
+      for (const child of node.children.values()) {
+        if (child.strategy === "joined" || child.strategy === "subquery" || child.strategy === "immediate") child.strategy = "selectin";
       }
     }
     await runPostLoads(ctx, [{ node: top, parents: objs }]);
