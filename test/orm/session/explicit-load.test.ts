@@ -4,15 +4,55 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  ArgumentError, createEngine, DetachedInstanceError, select, selectinload, Session, type Engine, type Loaded,
+  ArgumentError, column, createEngine, declarativeBase, DetachedInstanceError, select, selectinload, Session, type Engine, type Loaded,
 } from "../../../src/index.js";
 import { assertQueryCount, withStatements } from "../../../src/testing/assert-sql.js";
 import { Base, Order, TreeNode, User } from "../../fixtures/models.js";
 import { backends } from "../../support/backends.js";
 
+// Model-level lazy modes: what session.load() does with them.
+interface LibraryModels {
+  Shelf: Shelf;
+  Book: Book;
+  Page: Page;
+  Author: Author;
+}
+const Library = declarativeBase<LibraryModels>();
+
+class Shelf extends Library.entity("l_shelves", {
+  id: column.integer().primaryKey(),
+  books: Library.many("Book", { backPopulates: "shelf", lazy: "raise" }),
+}) {}
+
+class Author extends Library.entity("l_authors", {
+  id: column.integer().primaryKey(),
+  name: column.text(),
+}) {}
+
+class Book extends Library.entity("l_books", {
+  id: column.integer().primaryKey(),
+  shelfId: column.integer().references("l_shelves.id"),
+  authorId: column.integer().references("l_authors.id"),
+  shelf: Library.one("Shelf", { backPopulates: "books", lazy: "selectin" }),
+  pages: Library.many("Page", { lazy: "selectin" }),
+  author: Library.one("Author", { lazy: "joined" }),
+}) {}
+
+class Page extends Library.entity("l_pages", {
+  id: column.integer().primaryKey(),
+  bookId: column.integer().references("l_books.id"),
+}) {}
+
+Library.register({ Shelf, Book, Page, Author });
+
 async function seed(engine: Engine): Promise<void> {
   await Base.metadata.createAll(engine);
+  await Library.metadata.createAll(engine);
   for (const sql of [
+    "INSERT INTO l_shelves (id) VALUES (1), (2)",
+    "INSERT INTO l_authors (id, name) VALUES (1, 'ann'), (2, 'bob')",
+    "INSERT INTO l_books (id, shelf_id, author_id) VALUES (1, 1, 1), (2, 1, 2), (3, 2, 2)",
+    "INSERT INTO l_pages (id, book_id) VALUES (1, 1), (2, 1), (3, 3)",
     "INSERT INTO users (id, email) VALUES (1, 'a@x.com'), (2, 'b@y.com'), (3, 'c@z.com')",
     "INSERT INTO orders (id, user_id, total) VALUES (10, 1, 50), (11, 1, 150), (12, 2, 300)",
     "INSERT INTO invoices (id, user_id, amount) VALUES (100, 1, 9.5)",
@@ -145,6 +185,23 @@ describe.each(backends)("session.load() ($name)", (backend) => {
     const root = (await session.get(TreeNode, 1))!;
     const tree = await assertQueryCount(engine, 2, () => session.load(root, "children.children"));
     expect(tree.children.map((c) => [c.id, ids(c.children)]).sort()).toEqual([[2, [4]], [3, []]]);
+  });
+
+  it("loads a lazy='raise' relationship, and the loaded objects' model-level eager defaults, one batch each", async () => {
+    await using session = new Session(engine);
+    const shelf = (await session.scalars(select(Shelf).where(Shelf.id.eq(1)))).one();
+    expect(() => shelf.books).toThrow("'Shelf.books' is not available due to lazy='raise'");
+    const { result: loaded, statements } = await withStatements(engine, () => session.load(shelf, "books"));
+    // books, then Book.pages (selectin) and Book.author (joined, batched here); not Book.shelf back.
+    expect(statements).toHaveLength(3);
+    expect(statements[0]!.sql).toMatch(/FROM l_books WHERE l_books\.shelf_id = ANY\(\$1\)$/);
+    const rest = statements.slice(1).map((st) => st.sql);
+    expect(rest.filter((sql) => /FROM l_pages WHERE l_pages\.book_id = ANY\(\$1\)$/.test(sql))).toHaveLength(1);
+    expect(rest.filter((sql) => /FROM l_authors WHERE l_authors\.id = ANY\(\$1\)$/.test(sql))).toHaveLength(1);
+    const books = loaded.books as unknown as { id: number; pages: Page[]; author: Author | null; shelf: Shelf | null }[];
+    const graph = await assertQueryCount(engine, 0, async () =>
+      books.map((b) => [b.id, ids(b.pages), b.author?.name, b.shelf === shelf]).sort());
+    expect(graph).toEqual([[1, [1, 2], "ann", true], [2, [], "bob", true]]);
   });
 
   it("an empty list sends nothing; no path is an ArgumentError", async () => {
