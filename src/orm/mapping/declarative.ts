@@ -34,7 +34,7 @@ import { Mapper, type RelationshipDeclaration } from "./mapper.js";
 import { Registry } from "./registry.js";
 import { relationshipSpec, type LazyMode, type RelationshipOptions, type RelationshipSpec } from "./relationship-spec.js";
 import type { LoadHint, NotLoaded } from "../typing/loaded.js";
-import { inspect } from "node:util";
+import { inspect, type InspectOptions } from "node:util";
 
 // ---------------------------------------------------------------------------------------------
 // Types
@@ -60,8 +60,11 @@ type EagerLazy = "selectin" | "joined" | "subquery" | "immediate";
  * A relationship as the entity's instance type has it: loaded when the model's `lazy` loads it
  * eagerly in every query, otherwise `NotLoaded` until a query's options load it (typing/loaded.ts).
  */
-type RelationshipMember<R, M, K extends string> = R extends RelationshipSpec<string, boolean, infer Lazy>
-  ? [Lazy] extends [EagerLazy] ? RelationshipValue<R, M> : NotLoaded<RelationshipValue<R, M>, LoadHint<K>>
+type RelationshipMember<R, M, K extends string> = R extends RelationshipSpec<string, infer Many, infer Lazy>
+  ? [Lazy] extends [EagerLazy]
+    ? RelationshipValue<R, M>
+    // `| null` on single objects keeps a loaded `null` assignable, so a loaded User is still a User.
+    : NotLoaded<RelationshipValue<R, M>, LoadHint<K>> | (Many extends true ? never : null)
   : never;
 
 /** The instance type of an entity: columns as their values, relationships as their targets. */
@@ -90,7 +93,13 @@ export interface EntityStatics {
   readonly [ENTITY]: EntityLike;
 }
 
-export type EntityClass<F extends Fields, M> = (new (init?: InsertShape<F, M>) => EntityShape<F, M>) &
+/** Methods every entity object has. */
+export interface EntityMethods {
+  /** Loaded columns and relationships; unloaded and expired ones are left out rather than thrown. */
+  toJSON(): Record<string, unknown>;
+}
+
+export type EntityClass<F extends Fields, M> = (new (init?: InsertShape<F, M>) => EntityShape<F, M> & EntityMethods) &
   EntityAttributes<F, M> & EntityStatics;
 
 /** Any mapped class (what select(), get() and loader options accept). */
@@ -180,8 +189,18 @@ function defineEntity<F extends Fields, M>(registry: Registry, tableName: string
       return snapshot(this);
     }
 
-    [inspect.custom](): string {
-      return `${mapper.name} ${inspect(snapshot(this), { depth: 1 })}`;
+    // Node passes the depth left and the caller's options: nested objects (backPopulates makes
+    // cycles) print down to the caller's depth, then as "[Order]", instead of recursing without end.
+    [inspect.custom](depth: number, options: InspectOptions): string {
+      if (depth < 0) return `[${mapper.name}]`;
+      // With depth: null (unlimited), an object already being printed is a cycle.
+      if (inspecting.has(this)) return `[Circular ${mapper.name}]`;
+      inspecting.add(this);
+      try {
+        return `${mapper.name} ${inspect(snapshot(this), { ...options, depth })}`;
+      } finally {
+        inspecting.delete(this);
+      }
     }
   }
   installAccessors(Entity.prototype, mapper);
@@ -191,6 +210,9 @@ function defineEntity<F extends Fields, M>(registry: Registry, tableName: string
   mapper.cls = Entity;
   return Entity as unknown as EntityClass<F, M>;
 }
+
+/** Entity objects whose inspect() is on the stack (see [inspect.custom]). */
+const inspecting = new Set<object>();
 
 function snapshot(obj: object): Record<string, unknown> {
   const state = stateOf(obj);

@@ -81,20 +81,16 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Async
     const template = compile(statement);
     const params = bindParams(template, values);
     const connection = await this.connect();
+    // The transaction begins at the first write (or SELECT ... FOR UPDATE). Under READ COMMITTED
+    // every statement takes its own snapshot whether or not a transaction is open, so reads
+    // before the first write see the same data either way, and a read-only session saves the
+    // BEGIN and ROLLBACK round trips (docs/design.md).
+    if (!connection.inTransaction && (statement.kind !== "select" || statement.forUpdate)) await connection.begin();
     return connection.execute({ sql: template.sql, params });
   }
 
   private async connect(): Promise<Connection> {
-    if (this.connection === undefined) {
-      const connection = await this.engine.connect();
-      try {
-        await connection.begin();
-      } catch (error) {
-        await connection.release();
-        throw error;
-      }
-      this.connection = connection;
-    }
+    if (this.connection === undefined) this.connection = await this.engine.connect();
     this.closed = false;
     return this.connection;
   }

@@ -46,8 +46,9 @@ function pkWhere(obj: Instrumented): Predicate {
 /** Adds transient objects reachable through loaded relationships (save-update cascade). */
 function cascadeNew(session: FlushSession): void {
   const queue = [...session.pending, ...session.dirty];
-  while (queue.length > 0) {
-    const obj = queue.pop()!;
+  // Breadth-first, so cascaded objects are inserted in the order they were reached.
+  for (let at = 0; at < queue.length; at++) {
+    const obj = queue[at]!;
     for (const rel of obj[STATE].mapper.relationships) {
       const value = relValue(obj, rel);
       if (value === undefined || value === null) continue;

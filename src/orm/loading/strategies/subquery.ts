@@ -32,6 +32,8 @@ export async function loadSubquery(
   const keySpecs = rel.pairs.map(([local]) => local);
   const inner: SelectNode = freeze({
     ...base,
+    // Order matters inside the subquery only when it picks rows (LIMIT/OFFSET), as in SQLAlchemy.
+    orderBy: base.limit === undefined && base.offset === undefined ? [] : base.orderBy,
     columns: keySpecs.map((spec, i) => freeze({ kind: "label", expr: columnOf(rootFrom, spec).node, name: `key_${i}` } as const)),
   });
   const anon: AliasNode = freeze({ kind: "alias", of: inner, name: undefined, id: nextAliasId() });
