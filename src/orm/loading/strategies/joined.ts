@@ -24,12 +24,41 @@ export function setupJoined(qb: QueryBuilder, child: ChildLoad, parentSlot: numb
     ? adaptCriteria(child.criteria, rel.target.table.node, target.fromNode)
     : child.criteria;
   const step = relationshipJoin(rel, parentFrom, target.fromNode, criteria);
-  qb.joinTo(parentFrom, step.right, step.on, child.args.innerjoin ? "inner" : "left");
+  if (!child.args.innerjoin || !nestInnerJoin(qb, parentFrom, step.right, step.on)) {
+    qb.joinTo(parentFrom, step.right, step.on, child.args.innerjoin ? "inner" : "left");
+  }
   const offset = qb.addColumns(target);
   qb.slotFroms.push(target.fromNode);
   qb.joined.push({ parentSlot, child, offset });
   if (rel.uselist) qb.requiresUnique = true;
   return qb.slotFroms.length - 1;
+}
+
+/**
+ * An inner join below an outer one (`joinedload(User.orders).joinedload(Order.products, { innerjoin:
+ * true })`) goes inside the outer join's right side, as SQLAlchemy nests it: `users LEFT OUTER JOIN
+ * (orders AS orders_1 JOIN ...) ON ...`. Appended after the outer join, it would drop the users
+ * without orders. Returns false when the parent is not on the optional side of an outer join.
+ */
+function nestInnerJoin(qb: QueryBuilder, parent: TableNode | AliasNode, right: FromNode, on: ExprNode): boolean {
+  const nest = (from: FromNode): FromNode | undefined => {
+    if (from.kind !== "join") return undefined;
+    const inRight = nest(from.right);
+    if (inRight !== undefined) return freeze({ ...from, right: inRight });
+    if (from.type === "left" && leafFroms(from.right).includes(parent)) {
+      return freeze({ ...from, right: freeze({ kind: "join", left: from.right, right, on, type: "inner" } as const) });
+    }
+    const inLeft = nest(from.left);
+    return inLeft === undefined ? undefined : freeze({ ...from, left: inLeft });
+  };
+  for (let i = 0; i < qb.froms.length; i++) {
+    const nested = nest(qb.froms[i]!);
+    if (nested !== undefined) {
+      qb.froms[i] = nested;
+      return true;
+    }
+  }
+  return false;
 }
 
 /** `criteria` with every column of `table` read from `alias` instead (unchanged subtrees are kept as they are). */
