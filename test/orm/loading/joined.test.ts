@@ -133,6 +133,30 @@ describe.each(backends)("joinedload ($name)", (backend) => {
     });
   });
 
+  describe("innerjoin below an outer join", () => {
+    it("nests the inner join inside the outer join, so users without orders are kept", async () => {
+      const { result, sql } = await inFreshSession(engine, async (s) =>
+        (await s.scalars(select(User).orderBy(User.id).options(joinedload(User.orders).joinedload(Order.products, { innerjoin: true })))).unique().all(),
+      );
+      expect(sql).toHaveLength(1);
+      expect(sql[0]).toMatch(
+        /FROM users LEFT OUTER JOIN \(orders AS orders_1 JOIN \(order_products AS order_products_1 JOIN products AS products_1 ON order_products_1\.product_id = products_1\.id\) ON orders_1\.id = order_products_1\.order_id\) ON users\.id = orders_1\.user_id ORDER BY users\.id$/,
+      );
+      // Every user; orders only where the inner join to products matched (as SQLAlchemy).
+      expect(result.map((u) => [u.id, u.orders.map((o) => [o.id, sortedIds(o.products)]).sort((a, b) => (a[0] as number) - (b[0] as number))])).toEqual([
+        [1, [[10, [1, 2]]]], [2, [[12, [2]]]], [3, []], [4, [[14, [3]], [15, [1, 3]]]],
+      ]);
+    });
+
+    it("an inner join below an inner join stays flat", async () => {
+      const { result, sql } = await inFreshSession(engine, async (s) =>
+        (await s.scalars(select(User).orderBy(User.id).options(joinedload(User.orders, { innerjoin: true }).joinedload(Order.products, { innerjoin: true })))).unique().all(),
+      );
+      expect(sql[0]).toMatch(/FROM users JOIN orders AS orders_1 ON users\.id = orders_1\.user_id JOIN \(order_products AS order_products_1 JOIN products AS products_1 ON .*\) ON orders_1\.id = order_products_1\.order_id ORDER BY users\.id$/);
+      expect(ids(result)).toEqual([1, 2, 4]);
+    });
+  });
+
   describe("mixing strategies", () => {
     it("joinedload(Order.user) with selectinload(Order.products) is 2 statements", async () => {
       const { result, sql, params } = await inFreshSession(engine, async (s) =>
