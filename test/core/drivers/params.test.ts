@@ -40,3 +40,9 @@ describe("encodeParams", () => {
     expect(() => encodeParams([{ big: 1n }])).toThrow(/parameter \$1 could not be converted to JSON/);
   });
 });
+
+describe("encodeParams limits", () => {
+  it("refuses more parameters than the protocol can carry, pointing at array parameters", () => {
+    expect(() => encodeParams(new Array(65_536).fill(1))).toThrow(/at most 65535 parameters, got 65536.*unnest/);
+  });
+});

@@ -129,7 +129,7 @@ class PgConnection implements DriverConnection {
       rows,
       fields: fields.map((f) => f.name),
       rowCount: result.rowCount ?? 0,
-      command: result.command,
+      command: result.command ?? "", // null for an empty query
     };
   }
 

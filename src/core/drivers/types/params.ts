@@ -20,6 +20,12 @@ import { serializeArrayLiteral } from "./array-literal.js";
 
 /** Converts statement parameters to text; throws ArgumentError for values it cannot send. */
 export function encodeParams(params: readonly unknown[]): (string | null)[] {
+  if (params.length > MAX_PARAMS) {
+    throw new ArgumentError(
+      `a statement can have at most ${MAX_PARAMS} parameters, got ${params.length}; send the values as ` +
+        "array parameters instead (`= ANY($1)`, `INSERT ... SELECT * FROM unnest($1::int4[], $2::text[])`)",
+    );
+  }
   const out = new Array<string | null>(params.length);
   for (let i = 0; i < params.length; i++) {
     const value = params[i];
@@ -35,6 +41,9 @@ export function encodeParams(params: readonly unknown[]): (string | null)[] {
   }
   return out;
 }
+
+/** The wire protocol counts parameters in 16 bits. */
+const MAX_PARAMS = 65_535;
 
 class ParamError extends Error {}
 

@@ -138,11 +138,6 @@ export class Pool implements PoolStatus {
     else this.#checkin(connection);
   }
 
-  /** Closes a checked-out connection instead of returning it (its state is unknown). */
-  invalidate(connection: PooledConnection): void {
-    if (this.#out.delete(connection)) this.#close(connection);
-  }
-
   dispose(): Promise<void> {
     this.#disposed ??= this.#closeEverything();
     return this.#disposed;
