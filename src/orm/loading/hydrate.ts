@@ -30,7 +30,11 @@ export function instanceFromRow(ctx: LoadContext, mapper: Mapper, row: readonly 
         state.values = row.slice(offset, offset + n);
         state.changes = undefined;
         state.rels = undefined;
+        state.relSnapshots = undefined;
         state.expired = false;
+        // As SQLAlchemy: a populate-existing load with loader options replaces the options the
+        // object was loaded with (raiseload() then applies to it); one without keeps the original.
+        if (carriesOptions(node)) state.loadOptions = node;
       }
     } else if (state.expired) {
       for (let i = 0; i < n; i++) if (state.values[i] === EXPIRED && !state.changes?.has(i)) state.values[i] = row[offset + i];
@@ -47,4 +51,10 @@ export function instanceFromRow(ctx: LoadContext, mapper: Mapper, row: readonly 
   obj[STATE] = state;
   ctx.session.identityMap.set(mapper, key, obj);
   return obj;
+}
+
+function carriesOptions(node: PathNode): boolean {
+  if (node.wildcard !== undefined || node.root.queryWide !== undefined) return true;
+  for (const child of node.children.values()) if (!child.fromDefault) return true;
+  return false;
 }
