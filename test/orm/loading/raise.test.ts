@@ -289,6 +289,23 @@ describe.each(backends)("raise rules ($name)", (backend) => {
       expect(error.message).toContain("'User.invoice' is not available due to lazy='raise'");
     });
 
+    it("an object already in the identity map keeps the options it was loaded with, unless populateExisting()", async () => {
+      await using session = new Session(engine);
+      const user = (await session.get(User, 1))!;
+      const same = await assertQueryCount(engine, 1, async () =>
+        (await session.scalars(select(User).where(User.id.eq(1)).options(raiseload(User.orders)))).one());
+      expect(same).toBe(user);
+      expect(await raised(engine, () => user.orders)).toBeInstanceOf(NotLoadedError);
+      await assertQueryCount(engine, 1, async () =>
+        (await session.scalars(select(User).where(User.id.eq(1)).options(raiseload(User.orders)).populateExisting())).one());
+      const error = await raised(engine, () => user.orders);
+      expect(error).toBeInstanceOf(LazyLoadError);
+      expect(error.message).toContain("'User.orders' is not available due to lazy='raise'");
+      // A later populateExisting() without loader options keeps them (SQLAlchemy keeps the original options).
+      await session.scalars(select(User).where(User.id.eq(1)).populateExisting());
+      expect(() => user.orders).toThrow(LazyLoadError);
+    });
+
     it("transient and pending objects never raise", async () => {
       await using session = new Session(engine);
       const user = new User({ id: 70, email: "t@x.com" });
