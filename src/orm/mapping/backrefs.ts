@@ -63,6 +63,11 @@ export function assignRelationship(obj: Instrumented, rel: RelationshipProperty,
     checkTarget(rel, value);
   }
   const previous = loaded(obj, rel);
+  const state = obj[STATE];
+  if (rel.uselist && Array.isArray(previous) && state.status === "persistent" && state.relSnapshots?.has(rel.index) !== true) {
+    state.relSnapshots ??= new Map();
+    state.relSnapshots.set(rel.index, (previous as object[]).slice());
+  }
   setRaw(obj, rel, rel.uselist ? [...(value as object[])] : value);
   markRelChanged(obj, rel);
   const back = rel.back;

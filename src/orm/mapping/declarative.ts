@@ -160,6 +160,7 @@ function defineEntity<F extends Fields, M>(registry: Registry, tableName: string
       throw new MappingError(`${tableName}.${key}: expected a column (column.integer(), ...) or a relationship (Base.many/one), got ${String(value)}.`);
     }
   }
+  if ("prototype" in fields) throw new MappingError(`${tableName}: "prototype" cannot be an attribute name (every class has one); use .named("prototype") on another property.`);
   const pkCount = columnEntries.filter(([, b]) => b.options.primaryKey).length;
   if (pkCount === 0) throw new MappingError(`Entity for table "${tableName}" has no primary key: mark a column with .primaryKey().`);
   const specs = columnEntries.map(([key, b]) => toColumnSpec(key, b, pkCount === 1));
@@ -252,6 +253,12 @@ export function declarativeBase<M>(): DeclarativeBase<M> {
         }
         registry.name(entity.mapper, name);
         entity.mapper.cls = cls;
+        // A class has its own `name` and `length`, which would hide the base's column attributes
+        // of those names (`Product.name`): the attributes are defined on the class itself too.
+        for (const key of Object.getOwnPropertyNames(cls)) {
+          const attribute = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(cls), key);
+          if (attribute !== undefined && key !== "prototype") Object.defineProperty(cls, key, { ...attribute, configurable: true });
+        }
       }
       registry.configure();
     },

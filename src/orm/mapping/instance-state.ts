@@ -39,6 +39,11 @@ export class InstanceState {
   changes: Map<number, unknown> | undefined = undefined;
   /** Relationships assigned since the last flush (their foreign keys are synced at flush). */
   relChanges: Set<number> | undefined = undefined;
+  /**
+   * Collections as they were when user code first read them (persistent objects only): the flush
+   * diffs against them, so `user.orders.push(o)` and `splice` are saved like an assignment.
+   */
+  relSnapshots: Map<number, readonly object[]> | undefined = undefined;
   loadOptions: LoadPathOptions | undefined = undefined;
   /** Some column holds EXPIRED (lets hydration skip the scan for the common case). */
   expired = false;

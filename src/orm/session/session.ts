@@ -422,6 +422,7 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Async
       state.rels = undefined;
       state.changes = undefined;
       state.relChanges = undefined;
+      state.relSnapshots = undefined;
       state.expired = true;
     }
   }

@@ -112,6 +112,34 @@ function syncForeignKeys(obj: Instrumented, owners: Map<Instrumented, [Relations
   }
 }
 
+/**
+ * Children that left a one-to-many collection since user code first read it: deleted with
+ * cascade "all, delete-orphan", otherwise de-associated (foreign key set to NULL) unless another
+ * collection in this flush now holds them.
+ */
+function removeFromCollections(session: FlushSession, parents: readonly Instrumented[], owners: Map<Instrumented, [RelationshipProperty, Instrumented][]>): Instrumented[] {
+  const changed: Instrumented[] = [];
+  for (const parent of parents) {
+    const state = parent[STATE];
+    if (state.relSnapshots === undefined) continue;
+    for (const rel of state.mapper.relationships) {
+      const before = state.relSnapshots.get(rel.index) as Instrumented[] | undefined;
+      if (rel.direction !== "one-to-many" || before === undefined) continue;
+      const now = new Set((relValue(parent, rel) as Instrumented[] | undefined) ?? []);
+      for (const child of before) {
+        if (now.has(child) || owners.has(child) || child[STATE].status !== "persistent") continue;
+        if (rel.options.cascade === "all, delete-orphan") {
+          session.deleted.add(child);
+          continue;
+        }
+        for (const [, remote] of rel.pairs) setColumn(child, child[STATE].mapper.columnFor(remote).index, null);
+        changed.push(child);
+      }
+    }
+  }
+  return changed;
+}
+
 /** Entity types ordered so referenced tables come first. */
 function mapperOrder(mappers: readonly Mapper[]): Mapper[] {
   return topologicalSort(mappers, (m) => m.relationships.filter((r) => r.direction === "many-to-one").map((r) => r.target)
@@ -250,14 +278,31 @@ async function collectAssociations(session: FlushSession, obj: Instrumented, isN
   for (const rel of state.mapper.relationships) {
     if (rel.direction !== "many-to-many") continue;
     const value = relValue(obj, rel) as Instrumented[] | undefined;
-    if (value === undefined || (!isNew && !state.relChanges?.has(rel.index))) continue;
+    const snapshot = isNew ? undefined : (state.relSnapshots?.get(rel.index) as Instrumented[] | undefined);
+    if (value === undefined || (!isNew && snapshot === undefined && !state.relChanges?.has(rel.index))) continue;
     const secondary = rel.secondary!;
     const parentCols = rel.pairs.map(([local, s]) => ({ s, v: state.values[state.mapper.columnFor(local).index] }));
-    // The collection was replaced: the association rows become exactly its items.
-    if (!isNew) await session.run(delete_(secondary).where(and(...parentCols.map(({ s, v }) => columnOf(secondary.node, s).eq(v)))).node);
+    let added: readonly Instrumented[] = value;
+    if (snapshot !== undefined) {
+      // Diff against the collection as user code first saw it: push/splice/assignment alike.
+      const now = new Set(value);
+      const before = new Set(snapshot);
+      added = value.filter((t) => !before.has(t));
+      for (const gone of snapshot.filter((t) => !now.has(t))) {
+        const gs = gone[STATE];
+        const where = and(
+          ...parentCols.map(({ s, v }) => columnOf(secondary.node, s).eq(v)),
+          ...rel.secondaryPairs.map(([sc, t]) => columnOf(secondary.node, sc).eq(gs.values[gs.mapper.columnFor(t).index])),
+        );
+        await session.run(delete_(secondary).where(where).node);
+      }
+    } else if (!isNew) {
+      // Replaced without ever being read: the association rows become exactly its items.
+      await session.run(delete_(secondary).where(and(...parentCols.map(({ s, v }) => columnOf(secondary.node, s).eq(v)))).node);
+    }
     const forTable = rows.get(secondary) ?? new Map<string, Record<string, unknown>>();
     rows.set(secondary, forTable);
-    for (const target of value) {
+    for (const target of added) {
       const ts = target[STATE];
       const row: Record<string, unknown> = {};
       for (const { s, v } of parentCols) row[s.name] = v;
@@ -346,10 +391,11 @@ export async function flush(session: FlushSession): Promise<void> {
       }
     }
   }
+  const deassociated = removeFromCollections(session, dirty, owners);
   for (const obj of dirty) syncForeignKeys(obj, owners);
   // Persistent children added to a collection get their foreign key from the parent too.
   for (const child of owners.keys()) if (child[STATE].status === "persistent") syncForeignKeys(child, owners);
-  const toUpdate = new Set([...dirty, ...[...owners.keys()].filter((c) => c[STATE].status === "persistent" && c[STATE].changes?.size)]);
+  const toUpdate = new Set([...dirty, ...deassociated, ...[...owners.keys()].filter((c) => c[STATE].status === "persistent" && c[STATE].changes?.size)]);
   for (const obj of toUpdate) if (!pending.includes(obj)) await updateDirty(session, obj);
   const associations: AssociationRows = new Map();
   for (const obj of pending) await collectAssociations(session, obj, true, associations);
@@ -360,6 +406,7 @@ export async function flush(session: FlushSession): Promise<void> {
     const state = obj[STATE];
     state.changes = undefined;
     state.relChanges = undefined;
+    state.relSnapshots = undefined;
   }
   session.pending.clear();
   session.dirty.clear();
