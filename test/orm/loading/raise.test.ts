@@ -320,6 +320,15 @@ describe.each(backends)("raise rules ($name)", (backend) => {
       await session.rollback();
     });
 
+    it('bare noload("*") empties every relationship not otherwise loaded, including those of eager-loaded objects', async () => {
+      await using session = new Session(engine);
+      const user = await assertQueryCount(engine, 2, async () =>
+        (await session.scalars(select(User).where(User.id.eq(1)).options(selectinload(User.orders), noload("*")))).one());
+      const values = await assertQueryCount(engine, 0, async () =>
+        [sorted(user.orders.map((o) => o.id)), user.invoice, user.orders.map((o) => o.products)]);
+      expect(values).toEqual([[10, 11], null, [[], []]]);
+    });
+
     it("noload() gives [] and null without SQL", async () => {
       await using session = new Session(engine);
       const user = await assertQueryCount(engine, 1, async () =>

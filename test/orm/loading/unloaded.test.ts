@@ -132,6 +132,21 @@ describe.each(backends)("unloaded attributes ($name)", (backend) => {
     expect(result).toEqual([[[], null]]);
   });
 
+  it("JSON.stringify and util.inspect show what is loaded and never throw or query", async () => {
+    const { inspect } = await import("node:util");
+    await using session = new Session(engine);
+    const user = (await session.scalars(select(User).where(User.id.eq(2)).options(selectinload(User.orders)))).one();
+    const shown = await assertQueryCount(engine, 0, async () => [JSON.parse(JSON.stringify(user)) as unknown, inspect(user)]);
+    expect(shown[0]).toEqual({
+      id: 2, email: "b@y.com", tenantId: null,
+      orders: [{ id: 12, userId: 2, total: 300, createdAt: expect.any(String) as unknown }],
+    });
+    expect(shown[1]).toMatch(/^User \{\s+id: 2,\s+email: 'b@y\.com',\s+tenantId: null,\s+orders: \[/);
+    await session.commit();
+    // Everything expired: nothing to show, still no error and no query.
+    expect(await assertQueryCount(engine, 0, async () => JSON.stringify(user))).toBe("{}");
+  });
+
   describe("after session.close()", () => {
     it("loaded attributes stay readable; unloaded relationships throw DetachedInstanceError without SQL", async () => {
       const session = new Session(engine);
