@@ -11,6 +11,8 @@ import { LoadContext as Context } from "./context.js";
 import { instanceFromRow } from "./hydrate.js";
 import { runPostLoads } from "./post-load.js";
 
+const arrayPush = Array.prototype.push;
+
 export interface LoadedRows {
   readonly rows: unknown[][];
   readonly requiresUnique: boolean;
@@ -88,7 +90,8 @@ function processRows(ctx: LoadContext, compiled: CompiledQuery, raw: readonly un
         }
         if (fill !== null && target !== null && !fill.seen.has(target)) {
           fill.seen.add(target);
-          fill.list.push(target);
+          // The list is already the parent's Collection: bypass its change tracking while loading.
+          arrayPush.call(fill.list, target);
         }
       } else if (parent[STATE].rels?.[rel.index] === undefined || ctx.populateExisting) {
         setRaw(parent, rel, target);

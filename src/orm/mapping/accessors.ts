@@ -37,28 +37,16 @@ function defineColumn(proto: object, mapper: Mapper, prop: ColumnProperty): void
   });
 }
 
-export function snapshotCollection(obj: Instrumented, index: number, value: readonly object[]): void {
-  const state = obj[STATE];
-  state.relSnapshots ??= new Map();
-  state.relSnapshots.set(index, value.slice());
-  state.session?.markDirty(obj);
-}
-
 export function installAccessors(proto: object, mapper: Mapper): void {
   for (const prop of mapper.columns) defineColumn(proto, mapper, prop);
   mapper.relationshipDeclarations.forEach((decl, index) => {
-    const collection = decl.many;
     Object.defineProperty(proto, decl.key, {
       configurable: true,
       enumerable: true,
       get(this: Instrumented) {
         const state = this[STATE];
         const value = state.rels?.[index];
-        if (value !== undefined) {
-          // A collection handed to user code may be mutated in place: remember it as it was.
-          if (collection && state.status === "persistent" && state.relSnapshots?.has(index) !== true) snapshotCollection(this, index, value as object[]);
-          return value;
-        }
+        if (value !== undefined) return value;
         return onUnloadedRelationship(this, state, mapper.relationship(decl.key));
       },
       set(this: Instrumented, value: unknown) {

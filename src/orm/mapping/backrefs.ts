@@ -5,6 +5,7 @@
  */
 import { ArgumentError } from "../../core/errors.js";
 import { STATE, stateOf, type Instrumented } from "./instance-state.js";
+import { adoptCollection } from "./collection.js";
 import type { RelationshipProperty } from "./mapper.js";
 
 function checkTarget(rel: RelationshipProperty, value: unknown): void {
@@ -17,6 +18,7 @@ function checkTarget(rel: RelationshipProperty, value: unknown): void {
 export function setRaw(obj: Instrumented, rel: RelationshipProperty, value: unknown): void {
   const state = obj[STATE];
   state.rels ??= [];
+  if (rel.uselist && Array.isArray(value)) adoptCollection(value, obj, rel.index);
   state.rels[rel.index] = value;
 }
 
