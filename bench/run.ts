@@ -30,6 +30,8 @@ const plan = benchPlan(quick);
 const workloads = plan.workloads.filter((w) => !onlyWorkloads || onlyWorkloads.includes(w.id));
 
 const startedAt = Date.now();
+const SETUP_CONCURRENCY = 3;
+let deadlineNoted = false;
 const log = (line: string) => console.log(`[bench ${((Date.now() - startedAt) / 1000).toFixed(0).padStart(4)}s] ${line}`);
 
 
@@ -49,13 +51,13 @@ async function main(): Promise<void> {
     const url = await createDatabase(server.url, "athanor_bench");
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
-    log("loading the dataset");
-    await createDataset(admin);
+    log("loading the dataset and the contender modules");
+    // Importing every contender module (to learn their names) overlaps with the load.
+    const [{ rows, missing }] = await Promise.all([loadContenders(), createDataset(admin)]);
     const expected = await expectations(admin);
     const serverVersion = (await admin.query<{ server_version: string }>("SHOW server_version")).rows[0]?.server_version ?? "?";
     await admin.end();
 
-    const { rows, missing } = await loadContenders();
     for (const entry of missing) notes.push(`\`contenders/${entry.module}\` (${entry.label}) is not written yet; see contenders/README.md.`);
     const runnable = rows.filter((row) => row.definition);
     log(`${runnable.length} contenders, ${workloads.length} workloads, ${plan.rounds} round(s)`);
@@ -66,6 +68,12 @@ async function main(): Promise<void> {
       for (const group of groups) await runGroup(round, group, runnable, url, expected);
     }
 
+    if (deadlineNoted) {
+      notes.push(
+        `The quick-mode deadline (${plan.softDeadlineMs / 1000} s) passed during the run: from then on every contender ` +
+          "got only its first measured run of each workload (see the samples column).",
+      );
+    }
     const environment = await describeEnvironment({ benchDir, serverVersion, entries: registry });
     writeReport({
       benchDir,
@@ -167,11 +175,13 @@ async function runGroup(
   url: string,
   expected: Map<WorkloadId, ExpectedChecksums>,
 ): Promise<void> {
+  // Workers are started and set up a few at a time (not timed; loading an ORM is CPU-bound).
   const sessions = new Map<Row, WorkerSession>();
-  for (const row of rows) {
+  const pending = [...rows];
+  const startOne = async (row: Row) => {
     const supported = group.filter((w) => w.id !== "w5" || row.definition?.create().w5);
     for (const w of group) if (!supported.includes(w)) mergeCell(row, w.id, { status: "unsupported" });
-    if (supported.length === 0) continue;
+    if (supported.length === 0) return;
     const session = new WorkerSession(benchDir, plan.commandTimeoutMs);
     const reply = await session.send({
       op: "setup",
@@ -187,10 +197,18 @@ async function runGroup(
       log(`round ${round + 1} ${row.name}: setup failed: ${firstLine(reply.message)}`);
       await session.close();
     }
-  }
+  };
+  await Promise.all(
+    range(1, SETUP_CONCURRENCY).map(async () => {
+      for (let row = pending.shift(); row; row = pending.shift()) await startOne(row);
+    }),
+  );
+  log(`round ${round + 1}: ${sessions.size} workers set up for ${group.map((w) => w.id.toUpperCase()).join(", ")}`);
+  // Keep the table order, whatever order the setups finished in.
+  const ordered = new Map(rows.filter((row) => sessions.has(row)).map((row) => [row, sessions.get(row) as WorkerSession]));
 
   for (const w of group) {
-    const active = [...sessions].filter(([row]) => row.cells[w.id]?.status !== "unsupported");
+    const active = [...ordered].filter(([row]) => row.cells[w.id]?.status !== "unsupported");
     const failed = (row: Row, reply: Reply & { ok: false }) => {
       mergeCell(row, w.id, { status: reply.status, message: reply.message });
       log(`round ${round + 1} ${w.title} ${row.name}: ${reply.status}: ${firstLine(reply.message)}`);
@@ -212,7 +230,12 @@ async function runGroup(
       const contenders = ok();
       for (let i = 0; i < contenders.length; i++) {
         const [row, session] = contenders[(i + run + round) % contenders.length] as [Row, WorkerSession];
-        if (w.budgetMs > 0 && run > 0 && (spent.get(row) ?? 0) > w.budgetMs) continue;
+        if (run > 0 && w.budgetMs > 0 && (spent.get(row) ?? 0) > w.budgetMs) continue;
+        if (run > 0 && Date.now() - startedAt > plan.softDeadlineMs) {
+          if (!deadlineNoted) log(`past the quick-mode deadline: no further measured runs beyond the first`);
+          deadlineNoted = true;
+          continue;
+        }
         const reply = await session.send({ op: "run", workload: w.id, index: run });
         if (!reply.ok) {
           failed(row, reply);
@@ -226,7 +249,7 @@ async function runGroup(
     log(`round ${round + 1} ${w.title}: ${active.length} contenders done`);
   }
 
-  for (const [row, session] of sessions) {
+  for (const [row, session] of ordered) {
     const maxRss = await session.close();
     for (const w of group) if (maxRss !== undefined) mergeCell(row, w.id, { status: "ok", maxRss });
   }

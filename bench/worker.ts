@@ -17,6 +17,8 @@ class WrongResult extends Error {}
 interface State {
   definition: ContenderDefinition;
   contender: Contender;
+  /** A second instance, connected through the statement-counting proxy; made on first use. */
+  counting?: { contender: Contender; counter: StatementCounter };
   url: string;
   plans: Map<WorkloadId, WorkloadPlan>;
   expected: Partial<Record<WorkloadId, ExpectedChecksums>>;
@@ -25,6 +27,9 @@ interface State {
 }
 
 let state: State | undefined;
+
+// The runner is gone (finished or killed): nothing will ask for results any more.
+process.on("disconnect", () => process.exit(0));
 
 process.on("message", (command: Command) => {
   handle(command).then(
@@ -52,6 +57,8 @@ async function handle(command: Command): Promise<Reply> {
     setTimeout(() => process.exit(0), 2_000).unref();
     if (state) {
       await state.contender.teardown().catch(() => {});
+      await state.counting?.contender.teardown().catch(() => {});
+      await state.counting?.counter.close().catch(() => {});
       await state.admin.end().catch(() => {});
     }
     process.send?.({ ok: true, maxRss: process.resourceUsage().maxRSS * 1024 } satisfies Reply, () => process.exit(0));
@@ -64,22 +71,12 @@ async function handle(command: Command): Promise<Reply> {
 
   switch (command.op) {
     case "count": {
-      const { counter, url } = await StatementCounter.start(s.url);
-      try {
-        const contender = s.definition.create();
-        await contender.setup(url);
-        try {
-          await runOnce(s, contender, plan, "warmup", 0);
-          counter.count = 0;
-          // W2 and W3 count their first slice: statements per operation do not depend on the page or id.
-          const samples = await runOnce(s, contender, plan, "measure", 0);
-          return { ok: true, statements: counter.count / samples.length };
-        } finally {
-          await contender.teardown();
-        }
-      } finally {
-        await counter.close();
-      }
+      const counting = await countingInstance(s);
+      await runOnce(s, counting.contender, plan, "warmup", 0);
+      counting.counter.count = 0;
+      // W2 and W3 count their first slice: statements per operation do not depend on the page or id.
+      const samples = await runOnce(s, counting.contender, plan, "measure", 0);
+      return { ok: true, statements: counting.counter.count / samples.length };
     }
     case "warmup":
       for (let i = 0; i < plan.warmups; i++) await runOnce(s, s.contender, plan, "warmup", 0);
@@ -98,6 +95,16 @@ async function handle(command: Command): Promise<Reply> {
       }
     }
   }
+}
+
+async function countingInstance(s: State): Promise<{ contender: Contender; counter: StatementCounter }> {
+  if (!s.counting) {
+    const { counter, url } = await StatementCounter.start(s.url);
+    const contender = s.definition.create();
+    await contender.setup(url);
+    s.counting = { contender, counter };
+  }
+  return s.counting;
 }
 
 /** One run of the workload; returns its timing samples (one per run, or one per operation). */

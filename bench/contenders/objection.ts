@@ -56,9 +56,19 @@ class User extends Model {
 
 type Strategy = "fetched" | "joined";
 
+/**
+ * Models bound to this contender's knex with `bindKnex`, rather than the global `Model.knex()`:
+ * the worker may hold two instances at once (the counting pass uses its own connection).
+ */
+interface Bound {
+  User: typeof User;
+  Order: typeof Order;
+}
+
 class ObjectionContender implements Contender {
   readonly #strategy: Strategy;
   #knex!: Knex;
+  protected bound!: Bound;
 
   constructor(strategy: Strategy) {
     this.#strategy = strategy;
@@ -66,7 +76,7 @@ class ObjectionContender implements Contender {
 
   async setup(url: string): Promise<void> {
     this.#knex = knexFactory({ client: "pg", connection: url, pool: { min: 0, max: 4 } });
-    Model.knex(this.#knex);
+    this.bound = { User: User.bindKnex(this.#knex), Order: Order.bindKnex(this.#knex) };
   }
 
   #graph<Q extends { withGraphFetched(e: string): Q; withGraphJoined(e: string): Q }>(query: Q, expression: string): Q {
@@ -74,6 +84,7 @@ class ObjectionContender implements Contender {
   }
 
   async w1(range: UserRange) {
+    const { User } = this.bound;
     const users = await this.#graph(User.query(), "orders.products")
       .whereBetween("users.id", [range.from, range.to])
       .orderBy("users.id");
@@ -89,6 +100,7 @@ class ObjectionContender implements Contender {
   }
 
   async w2(page: number) {
+    const { User } = this.bound;
     // Objection's paging recipe says LIMIT does not work with withGraphJoined (it pages the
     // flattened rows), so the joined variant selects the page's user ids in a subquery.
     const users =
@@ -107,6 +119,7 @@ class ObjectionContender implements Contender {
   }
 
   async w3(id: number) {
+    const { User } = this.bound;
     const user = await this.#graph(User.query(), "invoice").findById(id);
     const tally = new Tally();
     if (user) {
@@ -117,8 +130,8 @@ class ObjectionContender implements Contender {
   }
 
   async w4(rows: readonly NewOrder[]) {
-    await Model.transaction(async (trx) => {
-      await Order.query(trx).insert(rows.map((r) => ({ user_id: r.userId, total: r.total, created_at: r.createdAt })));
+    await this.#knex.transaction(async (trx) => {
+      await this.bound.Order.query(trx).insert(rows.map((r) => ({ user_id: r.userId, total: r.total, created_at: r.createdAt })));
     });
   }
 
@@ -130,6 +143,7 @@ class ObjectionContender implements Contender {
 /** W5 with `$relatedQuery`: one query per user for its orders, one per order for its products. */
 class ObjectionRelated extends ObjectionContender {
   async w5(range: UserRange) {
+    const { User } = this.bound;
     const tally = new Tally();
     const users = await User.query().whereBetween("id", [range.from, range.to]).orderBy("id");
     for (const user of users) {
@@ -148,7 +162,7 @@ class ObjectionRelated extends ObjectionContender {
 export default [
   {
     name: "Objection (withGraphFetched)",
-    note: "`User.query().withGraphFetched('orders.products')` on knex + pg; W4 `Order.query(trx).insert(rows)` (one multi-row INSERT); W5 `$relatedQuery()`",
+    note: "`User.query().withGraphFetched('orders.products')` on knex + pg; W4 `Order.query(trx).insert(rows)` (one multi-row INSERT) in `knex.transaction()`; W5 `$relatedQuery()`",
     create: () => new ObjectionRelated("fetched"),
   },
   {

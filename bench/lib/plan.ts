@@ -48,6 +48,11 @@ export interface BenchPlan {
    * contender for all the workloads, to fit in its time budget.
    */
   perWorkloadWorkers: boolean;
+  /**
+   * Quick mode only: once the whole command has run this long, contenders get no further
+   * measured runs beyond their first of each workload (so every cell still has samples).
+   */
+  softDeadlineMs: number;
   /** A worker command (setup, counting pass, one run) taking longer than this is killed. */
   commandTimeoutMs: number;
   workloads: WorkloadPlan[];
@@ -78,6 +83,7 @@ export function benchPlan(quick: boolean): BenchPlan {
     quick,
     rounds: quick ? 1 : 2,
     perWorkloadWorkers: !quick,
+    softDeadlineMs: quick ? 150_000 : Number.POSITIVE_INFINITY,
     commandTimeoutMs: quick ? 60_000 : 600_000,
     workloads: [
       {
@@ -154,8 +160,10 @@ export function benchPlan(quick: boolean): BenchPlan {
   };
 }
 
-/** The operations of measured run `index` of W2 or W3 (its slice of the pages or ids). */
+/**
+ * The operations of measured run `index` of W2 or W3: every `runs`-th one from `index` on, so
+ * each slice spans all the pages (offsets) or ids.
+ */
 export function sliceOf<T>(ops: readonly T[], runs: number, index: number): T[] {
-  const size = Math.ceil(ops.length / runs);
-  return ops.slice(index * size, (index + 1) * size);
+  return ops.filter((_, i) => i % runs === index);
 }
