@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngine, type Engine } from "../../../src/core/engine/engine.js";
-import { serverCases } from "../engine/cases.js";
+import { serverCases, SETUP_TIMEOUT_MS } from "../engine/cases.js";
 
 const preparedStatements = "SELECT name, statement FROM pg_prepared_statements ORDER BY statement";
 
@@ -10,7 +10,7 @@ describe.each(serverCases)("prepared statements ($name)", (c) => {
     engine = createEngine(await c.backend.freshUrl(), { ...c.options, poolSize: 1 });
     await engine.execute({ sql: "CREATE TABLE pets (id int4 PRIMARY KEY, name text)", params: [] });
     await engine.execute({ sql: "INSERT INTO pets VALUES (1, 'rex'), (2, 'tom')", params: [] });
-  });
+  }, SETUP_TIMEOUT_MS);
   afterAll(() => engine?.dispose());
 
   it("prepares a statement shape once per connection; DDL is not prepared", async () => {

@@ -5,12 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngine } from "../../../src/core/engine/engine.js";
 import { ArgumentError } from "../../../src/core/errors.js";
 import { backends } from "../../support/backends.js";
+import { SETUP_TIMEOUT_MS } from "../engine/cases.js";
 
 describe.runIf(backends.some((b) => b.name === "pglite"))("PGlite persisted in a directory", () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "athanor-pglite-"));
-  });
+  }, SETUP_TIMEOUT_MS);
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it("keeps committed data across engines, and refuses a second engine on the same directory", async () => {
@@ -31,5 +32,5 @@ describe.runIf(backends.some((b) => b.name === "pglite"))("PGlite persisted in a
     const { rows } = await second.execute({ sql: "SELECT id FROM kept ORDER BY id", params: [] });
     expect(rows).toEqual([[1], [2]]);
     await second.dispose();
-  }, 120_000); // initdb into a directory takes a while on a busy machine
+  }, SETUP_TIMEOUT_MS);
 });

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngine, type Engine } from "../../../src/core/engine/engine.js";
 import { OperationalError } from "../../../src/core/errors.js";
-import { serverCases } from "../engine/cases.js";
+import { serverCases, SETUP_TIMEOUT_MS } from "../engine/cases.js";
 
 describe.each(serverCases)("backend killed mid-transaction ($name)", (c) => {
   let url: string;
@@ -16,7 +16,7 @@ describe.each(serverCases)("backend killed mid-transaction ($name)", (c) => {
     url = await c.backend.freshUrl();
     admin = createEngine(url);
     await admin.execute({ sql: "CREATE TABLE ledger (id serial PRIMARY KEY, note text)", params: [] });
-  });
+  }, SETUP_TIMEOUT_MS);
   afterAll(() => admin?.dispose());
 
   it("fails the next statement without crashing, and the pool recovers (20 rounds)", async () => {

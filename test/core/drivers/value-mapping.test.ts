@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngine, type Engine } from "../../../src/core/engine/engine.js";
-import { engineCases } from "../engine/cases.js";
+import { engineCases, SETUP_TIMEOUT_MS } from "../engine/cases.js";
 
 /** [SQL expression, expected JS value]. */
 const RESULT_CASES: ReadonlyArray<readonly [string, unknown]> = [
@@ -128,7 +128,7 @@ describe.each(engineCases)("value mapping ($name)", (c) => {
     engine = createEngine(await c.backend.freshUrl(), c.options);
     await engine.execute({ sql: "CREATE TYPE mood AS ENUM ('happy', 'sad')", params: [] });
     await engine.execute({ sql: "CREATE DOMAIN posint AS int4 CHECK (VALUE > 0)", params: [] });
-  });
+  }, SETUP_TIMEOUT_MS);
   afterAll(() => engine?.dispose());
 
   it.each(RESULT_CASES)("reads %s", async (expression, expected) => {

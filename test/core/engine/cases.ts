@@ -25,3 +25,9 @@ export const engineCases: EngineCase[] = backends.flatMap((backend): EngineCase[
 
 /** Only the cases on a real server (for tests that need several sessions, or server control). */
 export const serverCases: EngineCase[] = engineCases.filter((c) => c.backend.name === "postgresql");
+
+/**
+ * Timeout for hooks and tests that create databases. A PGlite database runs initdb in
+ * WebAssembly: a couple of seconds normally, but a minute or more on a saturated machine.
+ */
+export const SETUP_TIMEOUT_MS = 180_000;

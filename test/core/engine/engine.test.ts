@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngine, Engine } from "../../../src/core/engine/engine.js";
 import type { ExecuteEvent, ExecutedEvent } from "../../../src/core/engine/types.js";
 import { ArgumentError, ProgrammingError, ResourceClosedError } from "../../../src/core/errors.js";
-import { engineCases } from "./cases.js";
+import { engineCases, SETUP_TIMEOUT_MS } from "./cases.js";
 
 describe.each(engineCases)("Engine ($name)", (c) => {
   let engine: Engine;
@@ -12,7 +12,7 @@ describe.each(engineCases)("Engine ($name)", (c) => {
   beforeAll(async () => {
     engine = createEngine(await c.backend.freshUrl(), { ...c.options, echo: (line) => echoed.push(line) });
     await engine.execute({ sql: "CREATE TABLE items (id int4 PRIMARY KEY, name text NOT NULL)", params: [] });
-  });
+  }, SETUP_TIMEOUT_MS);
   afterAll(() => engine?.dispose());
 
   it("names its driver", () => {
@@ -180,7 +180,7 @@ describe.each(engineCases)("Engine.dispose ($name)", (c) => {
     await expect(engine.connect()).rejects.toThrow(ResourceClosedError);
     await expect(held.execute({ sql: "SELECT 1", params: [] })).rejects.toThrow(ResourceClosedError);
     await held.release(); // harmless after dispose
-  });
+  }, SETUP_TIMEOUT_MS);
 
   it("is what `await using` calls", async () => {
     let escaped: Engine | undefined;
@@ -190,5 +190,5 @@ describe.each(engineCases)("Engine.dispose ($name)", (c) => {
       escaped = engine;
     }
     await expect(escaped.execute({ sql: "SELECT 1", params: [] })).rejects.toThrow(ResourceClosedError);
-  });
+  }, SETUP_TIMEOUT_MS);
 });

@@ -8,7 +8,7 @@ import {
   OperationalError,
   ProgrammingError,
 } from "../../../src/core/errors.js";
-import { engineCases } from "./cases.js";
+import { engineCases, SETUP_TIMEOUT_MS } from "./cases.js";
 
 describe.each(engineCases)("database errors ($name)", (c) => {
   let engine: Engine;
@@ -16,7 +16,7 @@ describe.each(engineCases)("database errors ($name)", (c) => {
     engine = createEngine(await c.backend.freshUrl(), c.options);
     await engine.execute({ sql: "CREATE TABLE users (id int4 PRIMARY KEY, email text UNIQUE NOT NULL)", params: [] });
     await engine.execute({ sql: "INSERT INTO users VALUES (1, 'a@example.com')", params: [] });
-  });
+  }, SETUP_TIMEOUT_MS);
   afterAll(() => engine?.dispose());
 
   const failure = (sql: string, params: unknown[] = []): Promise<unknown> =>

@@ -8,7 +8,7 @@ import {
   PoolTimeoutError,
   ResourceClosedError,
 } from "../../../src/core/errors.js";
-import { engineCases, serverCases } from "./cases.js";
+import { engineCases, serverCases, SETUP_TIMEOUT_MS } from "./cases.js";
 
 async function backendPid(conn: Connection): Promise<number> {
   const { rows } = await conn.execute({ sql: "SELECT pg_backend_pid()", params: [] });
@@ -30,7 +30,7 @@ describe.each(serverCases)("pool limits ($name)", (c) => {
   let url: string;
   beforeAll(async () => {
     url = await c.backend.freshUrl();
-  });
+  }, SETUP_TIMEOUT_MS);
 
   it("allows poolSize + maxOverflow connections, then times out naming the settings", async () => {
     await using engine = createEngine(url, { ...c.options, poolSize: 2, maxOverflow: 1, poolTimeout: 100 });
@@ -114,7 +114,7 @@ describe.each(serverCases)("broken connections ($name)", (c) => {
   beforeAll(async () => {
     url = await c.backend.freshUrl();
     admin = createEngine(url);
-  });
+  }, SETUP_TIMEOUT_MS);
   afterAll(() => admin?.dispose());
 
   it("survives the server killing an idle pooled connection; the next checkout gets a new one", async () => {
@@ -162,7 +162,7 @@ describe.each(engineCases)("reset on return ($name)", (c) => {
   beforeAll(async () => {
     engine = createEngine(await c.backend.freshUrl(), { ...c.options, poolSize: 1, maxOverflow: 0 });
     await engine.execute({ sql: "CREATE TABLE notes (id int4 PRIMARY KEY)", params: [] });
-  });
+  }, SETUP_TIMEOUT_MS);
   afterAll(() => engine?.dispose());
 
   it("rolls back a transaction left open, so the next checkout does not see its rows", async () => {
@@ -201,8 +201,15 @@ describe.each(engineCases)("reset on return ($name)", (c) => {
 });
 
 describe.each(engineCases.filter((c) => c.driver === "pglite"))("PGlite pool ($name)", (c) => {
+  let engine: Engine;
+  beforeAll(async () => {
+    // poolSize and maxOverflow are ignored: PGlite is one connection.
+    engine = createEngine(await c.backend.freshUrl(), { poolSize: 5, maxOverflow: 3, poolTimeout: 500 });
+    await engine.execute({ sql: "SELECT 1", params: [] });
+  }, SETUP_TIMEOUT_MS);
+  afterAll(() => engine?.dispose());
+
   it("has one connection: a second checkout waits until the first is released", async () => {
-    await using engine = createEngine(await c.backend.freshUrl(), { poolSize: 5, maxOverflow: 3 });
     const first = await engine.connect();
     let done = false;
     const second = engine.execute({ sql: "SELECT 2", params: [] }).then((r) => {
@@ -218,7 +225,6 @@ describe.each(engineCases.filter((c) => c.driver === "pglite"))("PGlite pool ($n
   });
 
   it("says so when a checkout times out", async () => {
-    await using engine = createEngine(await c.backend.freshUrl(), { poolTimeout: 50 });
     await using held = await engine.connect();
     const error = await engine.execute({ sql: "SELECT 1", params: [] }).then(() => undefined, (e: unknown) => e);
     expect(error).toBeInstanceOf(PoolTimeoutError);

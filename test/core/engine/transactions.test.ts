@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createEngine, type Engine } from "../../../src/core/engine/engine.js";
 import { InvalidRequestError, IntegrityError, ResourceClosedError } from "../../../src/core/errors.js";
-import { engineCases } from "./cases.js";
+import { engineCases, SETUP_TIMEOUT_MS } from "./cases.js";
 
 describe.each(engineCases)("transactions ($name)", (c) => {
   let engine: Engine;
   beforeAll(async () => {
     engine = createEngine(await c.backend.freshUrl(), c.options);
     await engine.execute({ sql: "CREATE TABLE accounts (id int4 PRIMARY KEY, balance int4 NOT NULL)", params: [] });
-  });
+  }, SETUP_TIMEOUT_MS);
   beforeEach(async () => {
     await engine.execute({ sql: "DELETE FROM accounts", params: [] });
   });
