@@ -16,6 +16,7 @@ import { identityKey } from "../mapping/identity-key.js";
 import { EXPIRED, NOT_SET, STATE, type Instrumented } from "../mapping/instance-state.js";
 import type { Mapper, RelationshipProperty } from "../mapping/mapper.js";
 import { columnOf } from "../mapping/join-condition.js";
+import type { IdentityMap } from "../session/identity-map.js";
 import { and } from "../../core/sql/operators.js";
 import type { Predicate } from "../../core/sql/expression.js";
 
@@ -27,6 +28,8 @@ export interface FlushSession {
   attach(obj: Instrumented): void;
   registerPersistent(obj: Instrumented): void;
   forgetDeleted(obj: Instrumented): void;
+  /** Re-keyed when an UPDATE changes an object's primary key. */
+  readonly identityMap: IdentityMap;
 }
 
 function relValue(obj: Instrumented, rel: RelationshipProperty): unknown {
@@ -267,6 +270,13 @@ async function updateDirty(session: FlushSession, obj: Instrumented): Promise<vo
   const result = await session.run(update(state.mapper.table).set(set).where(where).node);
   if (result.rowCount !== 1) {
     throw new StaleDataError(`UPDATE of ${state.mapper.name} ${JSON.stringify(original, (_, v: unknown) => (typeof v === "bigint" ? `${v}` : v))} matched ${result.rowCount} rows, expected 1: it was deleted or its key changed in another transaction.`);
+  }
+  // A changed primary key is a new identity: the map must find the object under its new key only.
+  const newKey = identityKey(pkValues(obj));
+  if (newKey !== state.identityKey) {
+    if (session.identityMap.get(state.mapper, state.identityKey) === obj) session.identityMap.delete(state.mapper, state.identityKey);
+    state.identityKey = newKey;
+    session.identityMap.set(state.mapper, newKey, obj);
   }
 }
 
