@@ -4,11 +4,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  ArgumentError, column, createEngine, declarativeBase, IntegrityError, PendingRollbackError, select, selectinload,
-  Session, type Engine,
+  ArgumentError, column, createEngine, declarativeBase, delete_, IntegrityError, PendingRollbackError, select, selectinload,
+  Session, StaleDataError, type Engine,
 } from "../../../src/index.js";
 import { assertQueryCount, withStatements } from "../../../src/testing/assert-sql.js";
-import { Base, Invoice, Order, Product, TreeNode, User } from "../../fixtures/models.js";
+import { Base, Invoice, Order, orderProducts, Product, TreeNode, User } from "../../fixtures/models.js";
 import { backends } from "../../support/backends.js";
 
 // Models of this file only: a nullable foreign key (children survive their parent), a
@@ -257,6 +257,81 @@ describe.each(backends)("flush ($name)", (backend) => {
       order.total = 77;
       await assertQueryCount(engine, 1, () => session.flush());
       await assertQueryCount(engine, 0, () => session.flush());
+      await session.rollback();
+    });
+  });
+
+  describe("updates through relationships and keys", () => {
+    it("moving an order to another user updates only its foreign key", async () => {
+      await using session = new Session(engine, { expireOnCommit: false });
+      const [ann, bob] = [new User({ email: "move-a@x.com" }), new User({ email: "move-b@x.com" })];
+      const order = new Order({ total: 8, user: ann });
+      session.addAll([ann, bob, order]);
+      await session.flush();
+      expect(order.userId).toBe(ann.id);
+      order.user = bob;
+      const { statements } = await withStatements(engine, () => session.flush());
+      expect(statements.map((s) => s.sql)).toEqual(["UPDATE orders SET user_id=$1 WHERE orders.id = $2"]);
+      expect(statements[0]!.params).toEqual([bob.id, order.id]);
+      expect(order.userId).toBe(bob.id);
+      await session.rollback();
+    });
+
+    it("replacing a many-to-many collection deletes the removed pair and inserts the new one", async () => {
+      await using session = new Session(engine);
+      const keep = new Product({ name: "keep", price: "1.00" });
+      const p2 = new Product({ name: "swap", price: "2.00" });
+      const order = new Order({ total: 9, user: new User({ email: "m2m-swap@x.com" }), products: [keep] });
+      session.add(order);
+      await session.flush();
+      order.products = [p2];
+      const { statements } = await withStatements(engine, () => session.flush());
+      expect(statements.map((s) => s.sql)).toEqual([
+        "INSERT INTO products (name, price) VALUES ($1, $2) RETURNING products.id",
+        "DELETE FROM order_products WHERE order_products.order_id = $1 AND order_products.product_id = $2",
+        "INSERT INTO order_products (order_id, product_id) VALUES ($1, $2)",
+      ]);
+      expect(statements[1]!.params).toEqual([order.id, keep.id]);
+      expect(statements[2]!.params).toEqual([order.id, p2.id]);
+      const pairs = (await session.execute(
+        select(orderProducts.column("product_id")).where(orderProducts.column("order_id").eq(order.id)),
+      )).all();
+      expect(pairs).toEqual([[p2.id]]);
+      await session.rollback();
+    });
+
+    it("changing a primary key updates the row by its old key and re-keys the identity map", async () => {
+      await using session = new Session(engine, { expireOnCommit: false });
+      const gadget = new Gadget({ name: "rekey" });
+      session.add(gadget);
+      await session.flush();
+      const oldId = gadget.id;
+      gadget.id = 90_000;
+      const { statements } = await withStatements(engine, () => session.flush());
+      expect(statements.map((s) => s.sql)).toEqual(["UPDATE gadgets SET id=$1 WHERE gadgets.id = $2"]);
+      expect(statements[0]!.params).toEqual([90_000, oldId]);
+      // One object per row: found under the new key without SQL, and not under the old one.
+      expect(await assertQueryCount(engine, 0, () => session.get(Gadget, 90_000))).toBe(gadget);
+      expect(await assertQueryCount(engine, 1, () => session.get(Gadget, oldId))).toBeNull();
+      await session.rollback();
+    });
+
+    it("an UPDATE that matches no row raises StaleDataError", async () => {
+      await using session = new Session(engine);
+      const gadget = new Gadget({ name: "stale" });
+      session.add(gadget);
+      await session.flush();
+      const id = gadget.id;
+      // Deleted behind the ORM's back (same transaction, Core statement).
+      await session.execute(delete_(Local.metadata.table("gadgets")).where(Gadget.id.eq(id)));
+      gadget.name = "renamed";
+      const { statements } = await withStatements(engine, async () => {
+        const error = await session.flush().catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(StaleDataError);
+        expect((error as Error).message).toBe(`UPDATE of Gadget [${id}] matched 0 rows, expected 1: it was deleted or its key changed in another transaction.`);
+      });
+      expect(statements.map((s) => s.sql)).toEqual(["UPDATE gadgets SET name=$1 WHERE gadgets.id = $2"]);
+      await expect(session.execute(select(Gadget))).rejects.toThrow(PendingRollbackError);
       await session.rollback();
     });
   });
