@@ -3,7 +3,12 @@
  * relationship was not loaded by the query. It batches like selectinload (one query per level for
  * all the given objects), never one query per object, and loads only what is not loaded yet.
  */
-import { ArgumentError } from "../../core/errors.js";
+import { ArgumentError, InvalidRequestError } from "../../core/errors.js";
+import { and, or } from "../../core/sql/operators.js";
+import type { EntityStatics } from "../mapping/declarative.js";
+import { instanceRepr } from "../mapping/instance-state.js";
+import { loadEntities } from "../loading/load-entities.js";
+import { select } from "../query/select.js";
 import { isRelationshipAttribute, type RelationshipAttribute } from "../mapping/instrumented.js";
 import { STATE, type Instrumented } from "../mapping/instance-state.js";
 import type { Mapper } from "../mapping/mapper.js";
@@ -29,6 +34,7 @@ export async function explicitLoad(session: LoadingSession, objects: readonly In
     const mapper = obj[STATE].mapper;
     byMapper.set(mapper, [...(byMapper.get(mapper) ?? []), obj]);
   }
+  for (const [mapper, objs] of byMapper) await refreshExpired(session, mapper, objs);
   const ctx = new LoadContext(session, false, undefined);
   for (const [mapper, objs] of byMapper) {
     const root = new TreeRoot();
@@ -51,5 +57,37 @@ export async function explicitLoad(session: LoadingSession, objects: readonly In
       }
     }
     await runPostLoads(ctx, [{ node: top, parents: objs }]);
+  }
+}
+
+/** The primary-key values of an object, from its identity key when the columns are expired. */
+function primaryKeyValues(obj: Instrumented): unknown[] {
+  const state = obj[STATE];
+  const pk = state.mapper.primaryKey;
+  const values = pk.map((c) => state.values[c.index]);
+  if (values.every((v) => typeof v !== "symbol")) return values;
+  if (pk.length === 1) return [state.identityKey];
+  // compositeKey(): each value JSON-encoded (bigint as "<digits>n"), each followed by U+0000.
+  return String(state.identityKey).split("\u0000").slice(0, -1).map((part) => (/^-?\d+n$/.test(part) ? BigInt(part.slice(0, -1)) : JSON.parse(part) as unknown));
+}
+
+/**
+ * Expired objects (after commit, rollback or expire()) no longer hold the keys a batch load needs:
+ * refresh their columns first, with one query for all of them, as SQLAlchemy refreshes an expired
+ * object before lazy-loading from it. Without this their relationships would be loaded as empty.
+ */
+async function refreshExpired(session: LoadingSession, mapper: Mapper, objs: readonly Instrumented[]): Promise<void> {
+  const expired = objs.filter((o) => o[STATE].expired && o[STATE].status === "persistent");
+  if (expired.length === 0) return;
+  const pk = mapper.primaryKey;
+  const keys = expired.map(primaryKeyValues);
+  const where = pk.length === 1
+    ? pk[0]!.attribute.eqAny(keys.map((k) => k[0]) as never[])
+    : or(...keys.map((k) => and(...pk.map((c, i) => c.attribute.eq(k[i] as never)))));
+  await loadEntities(session, select(mapper.cls as unknown as EntityStatics).where(where));
+  for (const obj of expired) {
+    if (pk.some((c) => typeof obj[STATE].values[c.index] === "symbol")) {
+      throw new InvalidRequestError(`session.load(): could not refresh expired ${instanceRepr(obj)}: its row no longer exists.`);
+    }
   }
 }
