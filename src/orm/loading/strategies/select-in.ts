@@ -67,8 +67,10 @@ async function loadManyToOne(ctx: LoadContext, spec: KeyedLoadSpec, parents: rea
     const key = parentKey(p, rel);
     if (key === undefined || seen.has(key)) continue;
     seen.add(key);
-    // Targets already in the identity map need no query (unless overwriting was asked for).
-    if (ctx.populateExisting || ctx.lookup(rel.target, key) === undefined || spec.criteria !== undefined) keys.push(key);
+    // Targets already in the identity map need no query (unless overwriting was asked for, or
+    // they are expired: the query refreshes them).
+    const known = ctx.lookup(rel.target, key) as Instrumented | undefined;
+    if (ctx.populateExisting || known === undefined || known[STATE].expired || spec.criteria !== undefined) keys.push(key);
   }
   const found = new Map<unknown, Instrumented>();
   if (keys.length > 0) {
