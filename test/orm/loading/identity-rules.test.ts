@@ -185,6 +185,19 @@ describe.each(backends)("identity map rules ($name)", (backend) => {
       await session.rollback();
     });
 
+    it("expired objects are filled by a later row; a selectin many-to-one re-queries expired targets", async () => {
+      await using session = new Session(engine);
+      const users = (await session.scalars(select(User).orderBy(User.id))).all();
+      await session.commit();
+      const { result: orders, statements } = await withStatements(engine, async () =>
+        (await session.scalars(select(Order).orderBy(Order.id).options(selectinload(Order.user)))).all());
+      expect(statements).toHaveLength(2);
+      expect(statements[1]!.sql).toMatch(/FROM users WHERE users\.id = ANY\(\$1\)$/);
+      expect(orders.map((o) => o.user)).toEqual([users[0], users[0], users[1]]);
+      expect(orders.map((o) => o.user?.email)).toEqual(["a@x.com", "a@x.com", "b@y.com"]);
+      expect(() => users[2]!.email).toThrow("'User.email' was expired");
+    });
+
     it("a joined collection without unique() raises UniqueRequiredError when rows are fetched", async () => {
       await using session = new Session(engine);
       const result = await assertQueryCount(engine, 1, () => session.scalars(select(User).options(joinedload(User.orders))));

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  ArgumentError, column, createEngine, declarativeBase, DetachedInstanceError, select, selectinload, Session, type Engine, type Loaded,
+  ArgumentError, column, createEngine, declarativeBase, deleteFrom, InvalidRequestError, DetachedInstanceError, select, selectinload, Session, type Engine, type Loaded,
 } from "../../../src/index.js";
 import { assertQueryCount, withStatements } from "../../../src/testing/assert-sql.js";
 import { Base, Order, TreeNode, User } from "../../fixtures/models.js";
@@ -202,6 +202,41 @@ describe.each(backends)("session.load() ($name)", (backend) => {
     const graph = await assertQueryCount(engine, 0, async () =>
       books.map((b) => [b.id, ids(b.pages), b.author?.name, b.shelf === shelf]).sort());
     expect(graph).toEqual([[1, [1, 2], "ann", true], [2, [], "bob", true]]);
+  });
+
+  it("expired objects (after commit) are refreshed in one statement first, then loaded", async () => {
+    await using session = new Session(engine);
+    const users = await allUsers(session);
+    await session.commit();
+    const { result: loaded, statements } = await withStatements(engine, () => session.load(users, "orders"));
+    expect(statements).toHaveLength(2);
+    expect(statements[0]!.sql).toMatch(/^SELECT users\.id, users\.email, users\.tenant_id FROM users WHERE users\.id = ANY\(\$1\)$/);
+    expect(keysOf(statements[0]!.params)).toEqual([1, 2, 3]);
+    expect(statements[1]!.sql).toMatch(ORDERS_BY_USER);
+    expect(loaded.map((u) => [u.email, ids(u.orders)])).toEqual([["a@x.com", [10, 11]], ["b@y.com", [12]], ["c@z.com", []]]);
+  });
+
+  it("a many-to-one from expired objects refreshes them and their expired targets", async () => {
+    await using session = new Session(engine);
+    await allUsers(session);
+    const orders = (await session.scalars(select(Order).orderBy(Order.id))).all();
+    await session.commit();
+    const { result: loaded, statements } = await withStatements(engine, () => session.load(orders, "user"));
+    expect(statements).toHaveLength(2);
+    expect(statements[0]!.sql).toMatch(/FROM orders WHERE orders\.id = ANY\(\$1\)$/);
+    expect(statements[1]!.sql).toMatch(/FROM users WHERE users\.id = ANY\(\$1\)$/);
+    expect(loaded.map((o) => o.user?.email)).toEqual(["a@x.com", "a@x.com", "b@y.com"]);
+  });
+
+  it("an expired object whose row is gone is an error, not an empty relationship", async () => {
+    await using session = new Session(engine);
+    const user = (await session.get(User, 3))!;
+    session.expire(user);
+    await session.execute(deleteFrom(Base.metadata.table("users")).where(User.id.eq(3)));
+    const error = await session.load(user, "orders").then(() => undefined, (e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(InvalidRequestError);
+    expect(error!.message).toMatch(/could not refresh expired <User at 0x[0-9a-f]+>: its row no longer exists/);
+    await session.rollback();
   });
 
   it("an empty list sends nothing; no path is an ArgumentError", async () => {
