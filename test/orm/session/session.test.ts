@@ -116,6 +116,66 @@ describe.each(backends)("Session ($name)", (backend) => {
     });
   });
 
+  describe("autoflush and object states", () => {
+    it("a query first flushes pending objects (autoflush), so it sees them", async () => {
+      await using session = new Session(engine);
+      const carol = new User({ email: "carol@c.com" });
+      session.add(carol);
+      const { result, statements } = await withStatements(engine, async () =>
+        (await session.scalars(select(User).where(User.email.eq("carol@c.com")))).all());
+      expect(statements.map((s) => s.sql)).toEqual([
+        "INSERT INTO users (email) VALUES ($1) RETURNING users.id, users.tenant_id",
+        "SELECT users.id, users.email, users.tenant_id FROM users WHERE users.email = $1",
+      ]);
+      expect(result).toEqual([carol]);
+      expect(result[0]).toBe(carol);
+      await session.rollback();
+    });
+
+    it("autoflush: false leaves pending objects out of queries until flush()", async () => {
+      await using session = new Session(engine, { autoflush: false });
+      session.add(new User({ email: "dave@d.com" }));
+      const { result, statements } = await withStatements(engine, async () =>
+        (await session.scalars(select(User).where(User.email.eq("dave@d.com")))).all());
+      expect(statements.map((s) => s.sql)).toEqual(["SELECT users.id, users.email, users.tenant_id FROM users WHERE users.email = $1"]);
+      expect(result).toEqual([]);
+      await assertQueryCount(engine, 1, () => session.flush());
+      await session.rollback();
+    });
+
+    it("delete() of a pending object just forgets it, without SQL", async () => {
+      await using session = new Session(engine);
+      const user = new User({ email: "gone@g.com" });
+      session.add(user);
+      session.delete(user);
+      expect(session.contains(user)).toBe(false);
+      await assertQueryCount(engine, 0, () => session.flush());
+    });
+
+    it("delete() of an object that is not in the session is an InvalidRequestError", () => {
+      const session = new Session(engine);
+      const user = new User({ email: "t@t.com" });
+      expect(() => session.delete(user)).toThrow(InvalidRequestError);
+      expect(() => session.delete(user)).toThrow("is not persisted in this session (it is transient)");
+    });
+
+    it("an object of one open session cannot be added to another; expunge() releases it", async () => {
+      await using first = new Session(engine);
+      const user = (await first.get(User, 1002))!;
+      const second = new Session(engine);
+      expect(() => second.add(user)).toThrow(InvalidRequestError);
+      expect(() => second.add(user)).toThrow("is already attached to another session; expunge it there first");
+      first.expunge(user);
+      expect(first.contains(user)).toBe(false);
+      // Gone from first's identity map: get() there queries again and builds a new object.
+      const again = await assertQueryCount(engine, 1, () => first.get(User, 1002));
+      expect(again).not.toBe(user);
+      second.add(user);
+      expect(second.contains(user)).toBe(true);
+      await second.close();
+    });
+  });
+
   describe("one task at a time", () => {
     it("Promise.all of two execute() calls rejects the second with InvalidRequestError before it sends SQL", async () => {
       await using session = new Session(engine);
