@@ -42,7 +42,13 @@ export function lintFroms(select: SelectNode, froms: readonly FromNode[]): void 
     const [first, ...rest] = [...touched];
     for (const other of rest) parent[find(other)] = find(first!);
   };
-  if (select.where) connect(select.where);
+  // Each condition on its own: `a.x = 1 AND b.y = 2` filters both tables but joins neither.
+  const connectEach = (expr: ExprNode): void => {
+    if (expr.kind === "boolean-list") expr.items.forEach(connectEach);
+    else if (expr.kind === "unary" && expr.op === "NOT") connectEach(expr.operand);
+    else connect(expr);
+  };
+  if (select.where) connectEach(select.where);
   const roots = new Set(froms.map((_, i) => find(i)));
   if (roots.size < 2) return;
   const groups = [...roots].map((root) => froms.filter((_, i) => find(i) === root).map(displayName));
