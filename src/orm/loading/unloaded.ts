@@ -23,6 +23,9 @@ function fixFor(rel: RelationshipProperty): string {
 function resolveWithoutSql(state: InstanceState, rel: RelationshipProperty): { value: unknown } | undefined {
   if (state.status === "transient" || state.status === "pending") return { value: rel.uselist ? [] : null };
   if (rel.direction !== "many-to-one") return undefined;
+  // A detached object cannot lazy-load at all, even from a NULL key: SQLAlchemy checks for the
+  // session before it looks at the key.
+  if (state.session === undefined || state.session.closed) return undefined;
   const fk = rel.pairs.map(([local]) => state.values[rel.parent.columnFor(local).index]);
   if (fk.some((v) => v === null || v === NOT_SET)) return { value: null };
   if (fk.some((v) => v === EXPIRED)) return undefined;
