@@ -257,7 +257,9 @@ export function declarativeBase<M>(): DeclarativeBase<M> {
         // of those names (`Product.name`): the attributes are defined on the class itself too.
         for (const key of Object.getOwnPropertyNames(cls)) {
           const attribute = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(cls), key);
-          if (attribute !== undefined && key !== "prototype") Object.defineProperty(cls, key, { ...attribute, configurable: true });
+          // Only mapped attributes: the base's own `name` ("Entity") must not replace the class's.
+          const mapped = attribute?.value instanceof InstrumentedColumn || attribute?.value instanceof RelationshipAttribute;
+          if (attribute !== undefined && mapped) Object.defineProperty(cls, key, { ...attribute, configurable: true });
         }
       }
       registry.configure();
