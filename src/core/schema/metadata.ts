@@ -1,4 +1,5 @@
 /** A collection of tables that can be created and dropped together, in foreign-key order. */
+import { quoteIdentifier as q } from "../compiler/identifiers.js";
 import { ArgumentError } from "../errors.js";
 import { isEnumType } from "../sql/types.js";
 import { topologicalSort } from "../util/topological-sort.js";
@@ -66,10 +67,10 @@ export class MetaData {
     for (const t of tables) await executor.execute({ sql: `DROP TABLE IF EXISTS ${qualified(t)}`, params: [] });
     const enums = new Set<string>();
     for (const t of tables) for (const c of t.columns) if (isEnumType(c.type)) enums.add(c.type.enumName);
-    for (const name of enums) await executor.execute({ sql: `DROP TYPE IF EXISTS ${name}`, params: [] });
+    for (const name of enums) await executor.execute({ sql: `DROP TYPE IF EXISTS ${q(name)}`, params: [] });
   }
 }
 
 function qualified(t: Table): string {
-  return t.options.schema ? `${t.options.schema}.${t.name}` : t.name;
+  return t.options.schema ? `${q(t.options.schema)}.${q(t.name)}` : q(t.name);
 }
