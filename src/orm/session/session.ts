@@ -183,6 +183,8 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Async
       this.checkUsable();
       const list = (Array.isArray(objects) ? objects : [objects]) as Instrumented[];
       for (const obj of list) this.checkOwned(obj, "load()");
+      // As a lazy load's query: pending changes are flushed first, so the load sees them.
+      await this.autoflushIfNeeded();
       await explicitLoad(this, list, paths);
       return objects as unknown as LoadedInput<T, PathOf<P[number]>>;
     });
