@@ -239,6 +239,25 @@ describe.each(backends)("session.load() ($name)", (backend) => {
     await session.rollback();
   });
 
+  it("autoflushes pending changes first, as a lazy load's query would", async () => {
+    await using session = new Session(engine);
+    const user = (await session.get(User, 3))!;
+    session.add(new Order({ id: 99, userId: 3, total: 1 }));
+    const { result: loaded, statements } = await withStatements(engine, () => session.load(user, "orders"));
+    expect(statements.map((st) => st.sql.split(" ")[0])).toEqual(["INSERT", "SELECT"]);
+    expect(ids(loaded.orders)).toEqual([99]);
+    await session.rollback();
+  });
+
+  it("a relationship expired by expire(obj, [name]) is loaded again", async () => {
+    await using session = new Session(engine);
+    const user = await session.load((await session.get(User, 1))!, "orders");
+    session.expire(user, ["orders"]);
+    expect(() => user.orders).toThrow("'User.orders' is not loaded");
+    const again = await assertQueryCount(engine, 1, () => session.load(user, "orders"));
+    expect(ids(again.orders)).toEqual([10, 11]);
+  });
+
   it("an empty list sends nothing; no path is an ArgumentError", async () => {
     await using session = new Session(engine);
     await assertQueryCount(engine, 0, () => session.load([], "orders"));
