@@ -19,6 +19,8 @@ interface LocalModels {
   Shelf: Shelf;
   Item: Item;
   Gadget: Gadget;
+  Box: Box;
+  Toy: Toy;
 }
 const Local = declarativeBase<LocalModels>();
 
@@ -57,13 +59,27 @@ class Gadget extends Local.entity("gadgets", {
   serial: column.integer().default(() => ++serial),
 }) {}
 
-Local.register({ Author, Book, Shelf, Item, Gadget });
+class Box extends Local.entity("boxes", {
+  id: column.integer().primaryKey(),
+  label: column.text(),
+  toys: Local.many("Toy", { backPopulates: "box", cascade: "all, delete-orphan" }),
+}) {}
+
+class Toy extends Local.entity("toys", {
+  id: column.integer().primaryKey(),
+  boxId: column.integer().references("boxes.id"),
+  label: column.text(),
+  box: Local.one("Box", { backPopulates: "toys" }),
+}) {}
+
+Local.register({ Author, Book, Shelf, Item, Gadget, Box, Toy });
 
 // The typing layer may type relationships as not-loaded; these tests build the graphs themselves.
 const ordersOf = (u: User): Order[] => u.orders as Order[];
 const booksOf = (a: Author): Book[] => a.books as Book[];
 const itemsOf = (s: Shelf): Item[] => s.items as Item[];
 const childrenOf = (n: TreeNode): TreeNode[] => n.children as TreeNode[];
+const toysOf = (b: Box): Toy[] => b.toys as Toy[];
 
 async function rows(engine: Engine, sql: string, params: unknown[] = []): Promise<unknown[][]> {
   return (await engine.execute({ sql, params })).rows as unknown[][];
@@ -397,6 +413,53 @@ describe.each(backends)("flush ($name)", (backend) => {
       await session.commit();
       expect(await rows(engine, "SELECT count(*)::int FROM items WHERE id = ANY($1)", [itemIds])).toEqual([[0]]);
       expect(await rows(engine, "SELECT count(*)::int FROM shelves WHERE label = 'top'")).toEqual([[0]]);
+    });
+  });
+
+  describe("collections changed in place", () => {
+    it("an object pushed onto a loaded collection is inserted with the parent's key", async () => {
+      await using session = new Session(engine);
+      const author = new Author({ penName: "Pushy", books: [] });
+      session.add(author);
+      await session.flush();
+      const book = new Book({ title: "pushed" });
+      booksOf(author).push(book);
+      const { statements } = await withStatements(engine, () => session.flush());
+      expect(statements.map((s) => s.sql)).toEqual(["INSERT INTO books (title, author_id) VALUES ($1, $2) RETURNING books.id"]);
+      expect(statements[0]!.params).toEqual(["pushed", author.id]);
+      expect(book.authorId).toBe(author.id);
+      expect(book.author).toBe(author);
+      await session.rollback();
+    });
+
+    it("a child removed from a collection without delete-orphan gets a NULL foreign key", async () => {
+      await using session = new Session(engine);
+      const author = new Author({ penName: "Splicer", books: [new Book({ title: "s1" }), new Book({ title: "s2" })] });
+      session.add(author);
+      await session.flush();
+      const [first, second] = booksOf(author) as [Book, Book];
+      booksOf(author).splice(0, 1);
+      const { statements } = await withStatements(engine, () => session.flush());
+      expect(statements.map((s) => s.sql)).toEqual(["UPDATE books SET author_id=$1 WHERE books.id = $2"]);
+      expect(statements[0]!.params).toEqual([null, first.id]);
+      expect(first.authorId).toBeNull();
+      expect(second.authorId).toBe(author.id);
+      await session.rollback();
+    });
+
+    it('a child removed from an "all, delete-orphan" collection is deleted', async () => {
+      await using session = new Session(engine);
+      const box = new Box({ label: "orphans", toys: [new Toy({ label: "t1" }), new Toy({ label: "t2" })] });
+      session.add(box);
+      await session.flush();
+      const [orphan, kept] = toysOf(box) as [Toy, Toy];
+      box.toys = [kept];
+      const { statements } = await withStatements(engine, () => session.flush());
+      expect(statements.map((s) => s.sql)).toEqual(["DELETE FROM toys WHERE toys.id = $1"]);
+      expect(statements[0]!.params).toEqual([orphan.id]);
+      const left = (await session.execute(select(Toy.label).where(Toy.boxId.eq(box.id)))).all();
+      expect(left).toEqual([["t2"]]);
+      await session.rollback();
     });
   });
 
