@@ -18,14 +18,14 @@ describe.each(backends)("subqueryload and immediateload ($name)", (backend) => {
   afterAll(() => engine?.dispose());
 
   describe("subqueryload", () => {
-    it("embeds the parent query, WHERE and parameters included, as a subquery", async () => {
+    it("embeds the parent query, WHERE and parameters included (ORDER BY dropped without LIMIT), as a subquery", async () => {
       const { result, sql, params } = await inFreshSession(engine, async (s) =>
         (await s.scalars(select(User).where(User.id.lt(3)).orderBy(User.id).options(subqueryload(User.orders)))).all(),
       );
       expect(sql).toHaveLength(2);
       expect(sql[0]).toBe("SELECT users.id, users.email, users.tenant_id FROM users WHERE users.id < $1 ORDER BY users.id");
       expect(sql[1]).toMatch(
-        /^SELECT anon_1\.key_0, orders\.id, orders\.user_id, orders\.total, orders\.created_at FROM \(SELECT users\.id AS key_0 FROM users WHERE users\.id < \$1 ORDER BY users\.id\) AS anon_1 JOIN orders ON anon_1\.key_0 = orders\.user_id$/,
+        /^SELECT anon_1\.key_0, orders\.id, orders\.user_id, orders\.total, orders\.created_at FROM \(SELECT users\.id AS key_0 FROM users WHERE users\.id < \$1\) AS anon_1 JOIN orders ON anon_1\.key_0 = orders\.user_id$/,
       );
       expect(sql[1]).not.toMatch(/ANY/);
       // The parent's parameters are sent again; no key list.
@@ -47,7 +47,7 @@ describe.each(backends)("subqueryload and immediateload ($name)", (backend) => {
       );
       expect(sql).toHaveLength(2);
       expect(sql[1]).toMatch(
-        /FROM \(SELECT orders\.id AS key_0 FROM orders WHERE orders\.user_id = \$1 ORDER BY orders\.id\) AS anon_1 JOIN order_products AS order_products_1 ON anon_1\.key_0 = order_products_1\.order_id JOIN products ON order_products_1\.product_id = products\.id$/,
+        /FROM \(SELECT orders\.id AS key_0 FROM orders WHERE orders\.user_id = \$1\) AS anon_1 JOIN order_products AS order_products_1 ON anon_1\.key_0 = order_products_1\.order_id JOIN products ON order_products_1\.product_id = products\.id$/,
       );
       expect(result.map((o) => [o.id, sortedIds(o.products)])).toEqual([[13, []], [14, [3]], [15, [1, 3]]]);
     });
@@ -59,8 +59,8 @@ describe.each(backends)("subqueryload and immediateload ($name)", (backend) => {
         return { orders: orders.map((o) => [o.id, o.user!.id]), invoices: users.map((u) => u.invoice?.id ?? null) };
       });
       expect(sql).toHaveLength(4);
-      expect(sql[1]).toMatch(/FROM \(SELECT orders\.user_id AS key_0 FROM orders ORDER BY orders\.id\) AS anon_1 JOIN users ON anon_1\.key_0 = users\.id$/);
-      expect(sql[3]).toMatch(/FROM \(SELECT users\.id AS key_0 FROM users ORDER BY users\.id\) AS anon_1 JOIN invoices ON anon_1\.key_0 = invoices\.user_id$/);
+      expect(sql[1]).toMatch(/FROM \(SELECT orders\.user_id AS key_0 FROM orders\) AS anon_1 JOIN users ON anon_1\.key_0 = users\.id$/);
+      expect(sql[3]).toMatch(/FROM \(SELECT users\.id AS key_0 FROM users\) AS anon_1 JOIN invoices ON anon_1\.key_0 = invoices\.user_id$/);
       expect(result.orders).toEqual([[10, 1], [11, 1], [12, 2], [13, 4], [14, 4], [15, 4]]);
       expect(result.invoices).toEqual([100, null, null, 101]);
     });
@@ -86,7 +86,7 @@ describe.each(backends)("subqueryload and immediateload ($name)", (backend) => {
       );
       expect(sql).toHaveLength(2);
       expect(sql[1]).toMatch(
-        /FROM \(SELECT orders\.id AS key_0 FROM users JOIN orders ON users\.id = orders\.user_id WHERE orders\.total > \$1 ORDER BY orders\.id\) AS anon_1 JOIN order_products AS order_products_1 ON anon_1\.key_0 = order_products_1\.order_id/,
+        /FROM \(SELECT orders\.id AS key_0 FROM users JOIN orders ON users\.id = orders\.user_id WHERE orders\.total > \$1\) AS anon_1 JOIN order_products AS order_products_1 ON anon_1\.key_0 = order_products_1\.order_id/,
       );
       expect(result).toEqual([[1, 11, []], [2, 12, [2]], [4, 14, [3]], [4, 15, [1, 3]]]);
     });
@@ -97,7 +97,7 @@ describe.each(backends)("subqueryload and immediateload ($name)", (backend) => {
           .map(([o, u]) => [o.id, u.id, u.invoice?.id ?? null]),
       );
       expect(sql).toHaveLength(2);
-      expect(sql[1]).toMatch(/FROM \(SELECT users\.id AS key_0 FROM orders JOIN users ON orders\.user_id = users\.id ORDER BY orders\.id\) AS anon_1 JOIN invoices ON anon_1\.key_0 = invoices\.user_id$/);
+      expect(sql[1]).toMatch(/FROM \(SELECT users\.id AS key_0 FROM orders JOIN users ON orders\.user_id = users\.id\) AS anon_1 JOIN invoices ON anon_1\.key_0 = invoices\.user_id$/);
       expect(result).toEqual([[10, 1, 100], [11, 1, 100], [12, 2, null], [13, 4, 101], [14, 4, 101], [15, 4, 101]]);
     });
 
