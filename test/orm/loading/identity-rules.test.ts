@@ -163,6 +163,26 @@ describe.each(backends)("identity map rules ($name)", (backend) => {
       await session.rollback();
     });
 
+    it("a later row fills only expired attributes: expire(obj, ['email']) takes the new email, keeps the loaded tenantId", async () => {
+      await using session = new Session(engine, { autoflush: false });
+      const user = (await session.get(User, 3))!;
+      expect([user.email, user.tenantId]).toEqual(["c@z.com", null]);
+      await session.execute(update(usersTable()).set({ email: "new@z.com", tenant_id: 7 }).where(User.id.eq(3)));
+      session.expire(user, ["email"]);
+      expect(() => user.email).toThrow("'User.email' was expired");
+      await assertQueryCount(engine, 1, () => session.scalars(select(User).where(User.id.eq(3))));
+      expect([user.email, user.tenantId]).toEqual(["new@z.com", null]);
+      await session.rollback();
+    });
+
+    it("tuple rows (select(User, Order)) share one object per user", async () => {
+      await using session = new Session(engine);
+      const rows = (await session.execute(select(User, Order).join(User.orders).orderBy(Order.id))).all();
+      expect(rows.map(([u, o]) => [u.id, o.id])).toEqual([[1, 10], [1, 11], [2, 12]]);
+      expect(rows[0]![0]).toBe(rows[1]![0]);
+      expect(await assertQueryCount(engine, 0, () => session.get(Order, 11))).toBe(rows[1]![1]);
+    });
+
     it("autoflush writes a pending change before the query, so populateExisting() keeps it", async () => {
       await using session = new Session(engine);
       const user = (await session.get(User, 2))!;
