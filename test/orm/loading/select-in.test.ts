@@ -1,8 +1,8 @@
 /** selectinload: one batch query per relationship level, keyed on the parents (`= ANY($1)`). */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { NotLoadedError, select, selectinload, type Engine } from "../../../src/index.js";
+import { insert, NotLoadedError, select, selectinload, type Engine } from "../../../src/index.js";
 import { assertQueryCount } from "../../../src/testing/assert-sql.js";
-import { Order, TreeNode, User } from "../../fixtures/models.js";
+import { Base, Order, TreeNode, User } from "../../fixtures/models.js";
 import { backends } from "../../support/backends.js";
 import { freshEngine, ids, inFreshSession, plainGraph, SEED_GRAPH } from "./support.js";
 
@@ -79,6 +79,28 @@ describe.each(backends)("selectinload ($name)", (backend) => {
         await assertQueryCount(engine, 0, async () => users.reduce((n, u) => n + u.orders.length, 0));
         expect(users.reduce((n, u) => n + u.orders.length, 0)).toBe(6);
       });
+    });
+  });
+
+  describe("many parents", () => {
+    it("1,500 parents are still one loader statement with one array parameter", async () => {
+      const n = 1500;
+      const keys = Array.from({ length: n }, (_, i) => 1000 + i);
+      const { result, sql, params } = await inFreshSession(engine, async (s) => {
+        // Written in the session's transaction, rolled back when it closes.
+        await s.execute(insert(Base.metadata.table("users")).fromArrays(["id", "email"], [keys, keys.map((k) => `bulk${k}@example.com`)]));
+        await s.execute(insert(Base.metadata.table("orders")).fromArrays(["id", "user_id", "total"], [keys, keys, keys.map(() => 1)]));
+        const users = (await s.scalars(select(User).where(User.id.ge(1000)).options(selectinload(User.orders)))).all();
+        return users.map((u) => ids(u.orders));
+      });
+      expect(sql).toHaveLength(4);
+      expect(sql[3]).toMatch(/FROM orders WHERE orders\.user_id = ANY\(\$1\)$/);
+      expect(params[3]).toHaveLength(1);
+      expect((params[3]![0] as number[]).slice().sort((a, b) => a - b)).toEqual(keys);
+      expect(result).toHaveLength(n);
+      expect(result.every((orders) => orders.length === 1)).toBe(true);
+      const after = await inFreshSession(engine, async (s) => (await s.scalars(select(User))).all().length);
+      expect(after.result).toBe(4);
     });
   });
 
