@@ -30,7 +30,7 @@ import { ColumnBuilder, snakeCase } from "./column-builder.js";
 import { InstrumentedColumn, RelationshipAttribute, type EntityLike } from "./instrumented.js";
 import { ENTITY } from "./entity-key.js";
 import { InstanceState, NOT_SET, STATE, stateOf, type Instrumented } from "./instance-state.js";
-import { Mapper, type RelationshipDeclaration } from "./mapper.js";
+import { Mapper, type RelationshipDeclaration, type RelationshipProperty } from "./mapper.js";
 import { Registry } from "./registry.js";
 import { relationshipSpec, type LazyMode, type RelationshipOptions, type RelationshipSpec } from "./relationship-spec.js";
 import type { LoadHint, NotLoaded } from "../typing/loaded.js";
@@ -187,7 +187,7 @@ function defineEntity<F extends Fields, M>(registry: Registry, tableName: string
 
     /** Loaded columns and relationships; unloaded and expired ones are left out rather than thrown. */
     toJSON(): Record<string, unknown> {
-      return snapshot(this);
+      return plain(this, new Set(), undefined);
     }
 
     // Node passes the depth left and the caller's options: nested objects (backPopulates makes
@@ -227,6 +227,33 @@ function snapshot(obj: object): Record<string, unknown> {
     const v = state.rels?.[i];
     if (v !== undefined) out[decl.key] = v;
   });
+  return out;
+}
+
+/**
+ * toJSON's value: loaded attributes as plain data, relationships nested. The side that points back
+ * (backPopulates) and any object already on the way down are left out, so JSON.stringify of a
+ * graph built with backPopulates (user.orders[0].user === user) never meets a cycle.
+ */
+function plain(obj: object, path: Set<object>, cameFrom: RelationshipProperty | undefined): Record<string, unknown> {
+  const state = stateOf(obj);
+  if (!state) return {};
+  path.add(obj);
+  const out: Record<string, unknown> = {};
+  for (const col of state.mapper.columns) {
+    const v = state.values[col.index];
+    if (typeof v !== "symbol") out[col.key] = v;
+  }
+  state.mapper.relationshipDeclarations.forEach((decl, i) => {
+    const v = state.rels?.[i];
+    if (v === undefined) return;
+    const rel = state.mapper.relationship(decl.key);
+    if (cameFrom !== undefined && cameFrom.back === rel) return;
+    if (v === null) out[decl.key] = null;
+    else if (Array.isArray(v)) out[decl.key] = (v as object[]).filter((t) => !path.has(t)).map((t) => plain(t, path, rel));
+    else if (!path.has(v as object)) out[decl.key] = plain(v as object, path, rel);
+  });
+  path.delete(obj);
   return out;
 }
 
