@@ -140,6 +140,15 @@ describe("declarative mapping (no database)", () => {
     expect(JSON.parse(JSON.stringify(account))).toEqual({ tenantId: 1, email: "new@b.c" });
   });
 
+  it("JSON.stringify of a graph built with backPopulates leaves out the side that points back", () => {
+    const account = new Account({ tenantId: 1, email: "json@b.c" });
+    const notes = ["x", "y"].map((body) => new Note({ body, account }));
+    expect(notes[0]!.account).toBe(account);
+    // Before: TypeError "Converting circular structure to JSON".
+    expect(JSON.parse(JSON.stringify(account))).toEqual({ tenantId: 1, email: "json@b.c", notes: [{ body: "x" }, { body: "y" }] });
+    expect(JSON.parse(JSON.stringify(notes[1]))).toEqual({ body: "y", account: { tenantId: 1, email: "json@b.c" } });
+  });
+
   it("inspect() of objects that point at each other (backPopulates) is bounded by the depth", () => {
     const account = new Account({ tenantId: 1, email: "cycle@b.c" });
     const notes = ["a", "b", "c", "d", "e", "f"].map((body) => new Note({ body, account }));
