@@ -343,7 +343,7 @@ function drizzleQueries(queries: readonly Query[]): string {
     "",
     "type Db = NodePgDatabase<typeof schema>;",
     "type Tables = ExtractTablesWithRelations<typeof schema>;",
-    "/** A row of `T` with relations `W` loaded: Drizzle's counterpart of Loaded<E, paths> (the documented BuildQueryResult helper). */",
+    "/** A row of `T` with relations `W` loaded: Drizzle's counterpart of Loaded<E, paths> (the usual helper built on BuildQueryResult; Drizzle exports no such type). */",
     `type With<T extends keyof Tables, W extends DBQueryConfig<"many", true, Tables, Tables[T]>["with"]> = BuildQueryResult<Tables, Tables[T], { with: W }>;`,
     "",
   ];

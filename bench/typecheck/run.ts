@@ -90,6 +90,13 @@ function median(values: number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 const fmtInt = (n: number) => (Number.isNaN(n) ? "n/a" : n.toLocaleString("en-US"));
+/** A count that should not vary between runs; a range (marked) if it did, e.g. because src/ changed mid-run. */
+function countCell(runs: readonly Run[], key: string): string {
+  const values = runs.map((r) => count(r.stats.get(key)));
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  return lo === hi ? fmtInt(lo) : `${fmtInt(lo)}-${fmtInt(hi)} *`;
+}
 const fmtS = (n: number) => (Number.isNaN(n) ? "n/a" : `${n.toFixed(2)} s`);
 
 function version(pkgJson: string): string {
@@ -102,7 +109,9 @@ function version(pkgJson: string): string {
 
 function gitCommit(): string {
   const r = spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: REPO, encoding: "utf8" });
-  return r.status === 0 ? r.stdout.trim() : "unknown";
+  if (r.status !== 0) return "unknown";
+  const dirty = spawnSync("git", ["status", "--porcelain", "--", "src"], { cwd: REPO, encoding: "utf8" });
+  return r.stdout.trim() + (dirty.status === 0 && dirty.stdout.trim() !== "" ? " (with uncommitted changes in src/)" : "");
 }
 
 interface Row {
@@ -155,7 +164,7 @@ function main(): void {
       `| ${row.project.label} | ${fmtS(median(row.runs.map((r) => seconds(r.stats.get("Check time")))))} ` +
         `| ${fmtS(median(row.runs.map((r) => seconds(r.stats.get("Total time")))))} ` +
         `| ${fmtS(median(row.runs.map((r) => r.cpuSeconds)))} ` +
-        `| ${fmtInt(count(s.get("Types")))} | ${fmtInt(count(s.get("Instantiations")))} ` +
+        `| ${countCell(row.runs, "Types")} | ${countCell(row.runs, "Instantiations")} ` +
         `| ${fmtInt(Math.round(count(s.get("Memory used")) / 1024))} MB | ${fmtInt(count(s.get("Files")))} | ok, 0 errors (${row.runs.length} runs) |`,
     );
   }
@@ -185,7 +194,8 @@ function main(): void {
     ...table,
     "",
     `Check time, total time and CPU time are medians of ${RUNS} runs (interleaved across projects); types, instantiations`,
-    "and files do not vary between runs; memory is from the first run. Times are wall clock as tsc reports them and",
+    "and files do not vary between runs (a range marked * means the checked source changed between runs: Athanor (src)",
+    "reads the working tree's src/); memory is from the first run. Times are wall clock as tsc reports them and",
     `depend on the load of the machine (load average ${load} when the runs ended, on ${os.cpus().length} CPUs); the`,
     "instantiation and type counts are the load-independent comparison.",
     "",
