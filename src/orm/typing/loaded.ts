@@ -47,7 +47,9 @@ type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) exten
 /** `"orders.products" | "invoice"` -> `{ orders: { products: {} } } & { invoice: {} }`. */
 export type PathSpec<P extends string> = [P] extends [never] ? {} : UnionToIntersection<P extends string ? Nest<Split<P>> : never>;
 
-type LoadedValue<V, S> = V extends NotLoaded<infer T, string> ? LoadedTarget<T, S> : LoadedTarget<V, S>;
+// NotLoaded is an empty interface, so an already-loaded value (an array, an entity) matches it too
+// with T inferred as unknown: that case keeps the value's own type (loading a path twice).
+type LoadedValue<V, S> = V extends NotLoaded<infer T, string> ? (unknown extends T ? LoadedTarget<V, S> : LoadedTarget<T, S>) : LoadedTarget<V, S>;
 
 type LoadedTarget<T, S> = T extends readonly (infer E)[] ? LoadedEntity<E, S>[] : T extends null ? null : LoadedEntity<T, S>;
 
