@@ -251,8 +251,8 @@ describe.each(backends)("session.load() ($name)", (backend) => {
 
   it("a relationship expired by expire(obj, [name]) is loaded again", async () => {
     await using session = new Session(engine);
-    const user = (await session.get(User, 1))!;
-    await session.load(user, "orders");
+    // (Loading an already-loaded path keeps its type: again.orders below is Order[].)
+    const user = await session.load((await session.get(User, 1))!, "orders");
     session.expire(user, ["orders"]);
     expect(() => user.orders).toThrow("'User.orders' is not loaded");
     const again = await assertQueryCount(engine, 1, () => session.load(user, "orders"));
