@@ -231,6 +231,28 @@ describe.each(backends)("the seed's error table ($name)", (backend) => {
       expect(warnings.map((w) => w.code)).toEqual(["cartesian-product"]);
     });
 
+    it("a where() on another table with no join condition warns too", async () => {
+      const warnings = captureWarnings();
+      await using session = new Session(engine);
+      const users = await assertQueryCount(engine, 1, async () => (await session.scalars(select(User).where(Order.total.gt(100)))).all());
+      expect(users).toHaveLength(4); // 2 users x 2 orders over 100: the cartesian product
+      expect(warnings.map((w) => w.code)).toEqual(["cartesian-product"]);
+      expect(warnings[0]!.message).toContain('"orders"');
+      expect(warnings[0]!.message).toContain('"users"');
+    });
+
+    it("joinedload alongside an explicit join(User.orders) does not warn: each join has its ON clause", async () => {
+      const warnings = captureWarnings();
+      await using session = new Session(engine);
+      const { result, statements } = await withStatements(engine, async () =>
+        (await session.scalars(select(User).join(User.orders).where(Order.total.gt(100)).options(joinedload(User.orders)))).unique().all());
+      expect(statements).toHaveLength(1);
+      expect(statements[0]!.sql).toMatch(/FROM users JOIN orders ON users\.id = orders\.user_id LEFT OUTER JOIN orders AS orders_1 ON users\.id = orders_1\.user_id WHERE orders\.total > \$1/);
+      // joinedload loads the whole collection, unlike containsEager which takes the filtered rows.
+      expect(result.map((u) => [u.id, sorted(u.orders.map((o) => o.id))]).sort()).toEqual([[1, [10, 11]], [2, [12]]]);
+      expect(warnings).toEqual([]);
+    });
+
     it("a join without an ON clause is refused, naming the relationship form of the fix", async () => {
       expect(() => select(User).join(Order)).toThrow(ArgumentError);
       expect(() => select(User).join(Order)).toThrow("pass a relationship (join(User.orders))");
