@@ -299,6 +299,11 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Async
         }
       }
       this.flushedInTransaction = [];
+      // Rows deleted in the committed transaction are gone: their objects are detached (SQLAlchemy).
+      for (const obj of this.deletedInTransaction) {
+        obj[STATE].status = "detached";
+        obj[STATE].session = undefined;
+      }
       this.deletedInTransaction = [];
       if (this.expireOnCommit) this.expireAll();
     });
@@ -460,7 +465,9 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Async
 
   /** Whether the object belongs to this session (pending or persistent). */
   contains(obj: object): boolean {
-    return stateOf(obj)?.session === this;
+    const state = stateOf(obj);
+    // A deleted object whose DELETE was flushed is no longer in the session (SQLAlchemy's `in`).
+    return state?.session === this && state.status !== "deleted";
   }
 }
 
