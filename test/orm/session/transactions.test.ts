@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  createEngine, InvalidRequestError, NotLoadedError, select, Session, sessionmaker, type Engine,
+  createEngine, DetachedInstanceError, InvalidRequestError, NotLoadedError, select, Session, sessionmaker, type Engine,
 } from "../../../src/index.js";
 import { assertQueryCount, withStatements } from "../../../src/testing/assert-sql.js";
 import { Base, Order, User } from "../../fixtures/models.js";
@@ -93,6 +93,25 @@ describe.each(backends)("Session transactions ($name)", (backend) => {
     // Back in the identity map, expired: get() refreshes the same object.
     expect(await assertQueryCount(engine, 1, () => session.get(User, 1002))).toBe(user);
     expect(user.email).toBe("other@x.com");
+  });
+
+  it("a deleted object leaves the session at flush and is detached at commit", async () => {
+    await using session = new Session(engine);
+    const user = new User({ email: "to-delete@x.com" });
+    session.add(user);
+    await session.commit();
+    const loaded = (await session.scalars(select(User).where(User.email.eq("to-delete@x.com")))).one();
+    expect(loaded).toBe(user);
+    session.delete(user);
+    expect(session.contains(user)).toBe(true); // marked, not yet flushed
+    await assertQueryCount(engine, 1, () => session.flush());
+    expect(session.contains(user)).toBe(false);
+    await session.commit();
+    expect(session.contains(user)).toBe(false);
+    // Detached with what it had loaded (it was not in the identity map, so commit did not expire it).
+    expect(user.email).toBe("to-delete@x.com");
+    expect(() => user.orders).toThrow(DetachedInstanceError);
+    expect(await count(engine, "SELECT count(*)::int FROM users WHERE email = 'to-delete@x.com'")).toBe(0);
   });
 
   it("expireOnCommit (the default) expires everything at commit", async () => {
