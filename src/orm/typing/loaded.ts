@@ -54,9 +54,13 @@ type LoadedValue<V, S> = V extends NotLoaded<infer T, string> ? (unknown extends
 type LoadedTarget<T, S> = T extends readonly (infer E)[] ? LoadedEntity<E, S>[] : T extends null ? null : LoadedEntity<T, S>;
 
 /** `E` with the relationships in `S` loaded (recursively). Columns, getters and methods are kept. */
-export type LoadedEntity<E, S> = keyof S extends never
+export type LoadedEntity<E, S> = [LoadedKeys<S> & keyof E] extends [never]
   ? E
-  : { [K in keyof E]: K extends keyof S ? (S[K] extends LoadedMark ? LoadedValue<E[K], S[K]> : E[K]) : E[K] };
+  // Omit & {...} keeps the hover short and named: `Omit<User, "orders"> & { orders: Order[] }`.
+  : Omit<E, LoadedKeys<S>> & { [K in LoadedKeys<S> & keyof E]: LoadedValue<E[K], S[K]> };
+
+/** The relationship names a spec marks as loaded (defaultload's pass-through nodes are not). */
+type LoadedKeys<S> = { [K in keyof S]: S[K] extends LoadedMark ? K : never }[keyof S];
 
 /**
  * The type of an entity with the given relationships loaded, for function signatures:
