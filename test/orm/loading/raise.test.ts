@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   column, createEngine, declarativeBase, InvalidRequestError, LazyLoadError, noload, NotLoadedError, raiseload, select, selectinload,
-  joinedload, defaultload, Session, type Engine,
+  joinedload, defaultload, containsEager, Session, type Engine,
 } from "../../../src/index.js";
 import { assertQueryCount, withStatements } from "../../../src/testing/assert-sql.js";
 import { Base, Order, TreeNode, User } from "../../fixtures/models.js";
@@ -195,6 +195,18 @@ describe.each(backends)("raise rules ($name)", (backend) => {
         (await session.scalars(select(User).where(User.id.eq(2)).options(raiseload("*")))).one());
       expect((await raised(engine, () => user.orders)).message).toContain("'User.orders' is not available due to lazy='raise'");
       expect((await raised(engine, () => user.invoice)).message).toContain("'User.invoice' is not available due to lazy='raise'");
+    });
+
+    it('bare raiseload("*") also covers objects filled by containsEager()', async () => {
+      await using session = new Session(engine);
+      const users = await assertQueryCount(engine, 1, async () =>
+        (await session.scalars(select(User).join(User.orders).where(Order.total.gt(100)).orderBy(User.id)
+          .options(containsEager(User.orders), raiseload("*")))).unique().all());
+      expect(users.map((u) => [u.id, u.orders.map((o) => o.id)])).toEqual([[1, [11]], [2, [12]]]);
+      const error = await raised(engine, () => users[0]!.orders[0]!.products);
+      expect(error).toBeInstanceOf(LazyLoadError);
+      expect(error.message).toContain("'Order.products' is not available due to lazy='raise'");
+      expect(() => users[0]!.invoice).toThrow("'User.invoice' is not available due to lazy='raise'");
     });
 
     it('path-scoped selectinload(User.orders).raiseload("*") covers only the orders\' relationships', async () => {
