@@ -169,7 +169,9 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Async
     if (hit !== undefined && !options.populateExisting && !hit[STATE].expired && (options.options?.length ?? 0) === 0) return hit as unknown as LoadedEntity<T, SpecOf<L>>;
     let stmt = select(entity as unknown as EntityStatics).where(...mapper.primaryKey.map((c, i) => c.attribute.eq(values[i] as never)));
     if (options.options) stmt = stmt.options(...options.options);
-    if (options.populateExisting || hit !== undefined) stmt = stmt.populateExisting();
+    // An object already in the map keeps its loaded state and unflushed changes (ANCHORS 18): the
+    // query fills what is expired or not loaded, and overwrites only when populateExisting is asked.
+    if (options.populateExisting) stmt = stmt.populateExisting();
     const result = await this.execute(stmt);
     return (result.first()?.[0] ?? null) as LoadedEntity<T, SpecOf<L>> | null;
   }
