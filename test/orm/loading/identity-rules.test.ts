@@ -90,6 +90,21 @@ describe.each(backends)("identity map rules ($name)", (backend) => {
       expect(await assertQueryCount(engine, 1, () => session.get(User, "1"))).toBe(user);
     });
 
+    it("session.get() with loader options for an object in the map loads what is missing and keeps its state", async () => {
+      await using session = new Session(engine, { autoflush: false });
+      const user = (await session.get(User, 2))!;
+      user.email = "unsaved@y.com";
+      const { result, statements } = await withStatements(engine, () => session.get(User, 2, { options: [selectinload(User.orders)] }));
+      expect(result).toBe(user);
+      expect(statements).toHaveLength(2);
+      expect(statements[1]!.sql).toMatch(/FROM orders WHERE orders\.user_id = ANY\(\$1\)$/);
+      expect(ids(result!.orders)).toEqual([12]);
+      expect(user.email).toBe("unsaved@y.com"); // not overwritten: no populateExisting was asked for
+      await session.get(User, 2, { options: [selectinload(User.orders)], populateExisting: true });
+      expect(user.email).toBe("b@y.com");
+      await session.rollback();
+    });
+
     it("session.get() of an expired object refreshes it with one statement", async () => {
       await using session = new Session(engine);
       const user = (await session.get(User, 3))!;
