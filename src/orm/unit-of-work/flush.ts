@@ -334,6 +334,21 @@ async function writeAssociations(session: FlushSession, rows: AssociationRows): 
   }
 }
 
+/** `UPDATE child SET fk = NULL WHERE fk = <parent key>` for a deleted parent's unloaded children. */
+async function deassociateUnloaded(session: FlushSession, parent: Instrumented, rel: RelationshipProperty): Promise<void> {
+  const ps = parent[STATE];
+  const keys = rel.pairs.map(([local, remote]) => [rel.target.columnFor(remote), ps.values[ps.mapper.columnFor(local).index]] as const);
+  const set: Record<string, unknown> = {};
+  for (const [col] of keys) set[col.spec.name] = null;
+  await session.run(update(rel.target.table).set(set).where(and(...keys.map(([col, v]) => col.attribute.eq(v as never)))).node);
+  // Children already in the session (loaded by another query) see the NULL too.
+  for (const obj of session.identityMap.all()) {
+    const state = (obj as Instrumented)[STATE];
+    if (state.mapper !== rel.target || !keys.every(([col, v]) => state.values[col.index] === v)) continue;
+    for (const [col] of keys) state.values[col.index] = null;
+  }
+}
+
 async function deleteObjects(session: FlushSession, order: readonly Mapper[]): Promise<void> {
   const byMapper = new Map<Mapper, Instrumented[]>();
   const queue = [...session.deleted];
@@ -348,7 +363,13 @@ async function deleteObjects(session: FlushSession, order: readonly Mapper[]): P
         await session.run(delete_(rel.secondary!).where(where).node);
         continue;
       }
-      if (rel.direction !== "one-to-many" || value === undefined || value === null) continue;
+      if (rel.direction !== "one-to-many" || value === null) continue;
+      if (value === undefined) {
+        // Not loaded: SQLAlchemy loads the children to de-associate them; one UPDATE does the same.
+        // (A cascade "all" collection must be loaded for its children to be deleted.)
+        if (rel.options.cascade !== "all" && rel.options.cascade !== "all, delete-orphan") await deassociateUnloaded(session, obj, rel);
+        continue;
+      }
       for (const child of (rel.uselist ? value : [value]) as Instrumented[]) {
         if (all.has(child)) continue;
         if (rel.options.cascade === "all" || rel.options.cascade === "all, delete-orphan") {
