@@ -395,6 +395,42 @@ describe.each(backends)("flush ($name)", (backend) => {
       expect(await rows(engine, "SELECT title, author_id FROM books WHERE id = ANY($1) ORDER BY title", [bookIds])).toEqual([["A", null], ["B", null]]);
     });
 
+    it("deleting a parent whose children are not loaded de-associates them with one UPDATE", async () => {
+      await using session = new Session(engine);
+      const author = new Author({ penName: "Unloaded", books: [new Book({ title: "u1" }), new Book({ title: "u2" })] });
+      session.add(author);
+      await session.commit();
+      const parent = (await session.scalars(select(Author).where(Author.penName.eq("Unloaded")))).one();
+      // One child is in the session (loaded on its own), the collection itself is not loaded.
+      const u1 = (await session.scalars(select(Book).where(Book.title.eq("u1")))).one();
+      const parentId = parent.id;
+      expect(u1.authorId).toBe(parentId);
+      session.delete(parent);
+      const { statements } = await withStatements(engine, () => session.flush());
+      expect(statements.map((s) => s.sql)).toEqual([
+        "UPDATE books SET author_id=$1 WHERE books.author_id = $2",
+        "DELETE FROM authors WHERE authors.id = $1",
+      ]);
+      expect(statements.map((s) => s.params)).toEqual([[null, parentId], [parentId]]);
+      expect(u1.authorId).toBeNull();
+      await session.commit();
+      expect(await rows(engine, "SELECT title, author_id FROM books WHERE title IN ('u1', 'u2') ORDER BY title")).toEqual([["u1", null], ["u2", null]]);
+    });
+
+    it("deleting a parent with unloaded NOT NULL children fails in the database, as SQLAlchemy's de-association does", async () => {
+      await using session = new Session(engine);
+      const user = new User({ email: "has-orders@x.com", orders: [new Order({ total: 1 })] });
+      session.add(user);
+      await session.commit();
+      const loaded = (await session.scalars(select(User).where(User.email.eq("has-orders@x.com")))).one();
+      session.delete(loaded);
+      const error = await session.flush().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(IntegrityError);
+      expect((error as IntegrityError).sqlstate).toBe("23502");
+      expect((error as IntegrityError).sql).toBe("UPDATE orders SET user_id=$1 WHERE orders.user_id = $2");
+      await session.rollback();
+    });
+
     it('deleting a parent with cascade: "all" deletes its loaded children first', async () => {
       await using session = new Session(engine);
       const shelf = new Shelf({ label: "top", items: [new Item({ name: "x" }), new Item({ name: "y" })] });
