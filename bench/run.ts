@@ -32,6 +32,8 @@ const workloads = plan.workloads.filter((w) => !onlyWorkloads || onlyWorkloads.i
 const startedAt = Date.now();
 const SETUP_CONCURRENCY = 3;
 let deadlineNoted = false;
+/** Quick-mode workloads that ran out of their time allowance before every planned run. */
+const cutShort = new Set<string>();
 const log = (line: string) => console.log(`[bench ${((Date.now() - startedAt) / 1000).toFixed(0).padStart(4)}s] ${line}`);
 
 
@@ -68,6 +70,12 @@ async function main(): Promise<void> {
       for (const group of groups) await runGroup(round, group, runnable, url, expected);
     }
 
+    if (cutShort.size > 0) {
+      notes.push(
+        `Quick mode gives each workload a time allowance; ${[...cutShort].join(", ")} used it up, so some contenders ` +
+          "got fewer measured runs than planned (at least one each; see the samples columns).",
+      );
+    }
     if (deadlineNoted) {
       notes.push(
         `The quick-mode deadline (${plan.softDeadlineMs / 1000} s) passed during the run: from then on every contender ` +
@@ -190,6 +198,7 @@ async function runGroup(
       quick,
       url,
       expected: Object.fromEntries(group.flatMap((w) => (expected.has(w.id) ? [[w.id, expected.get(w.id)]] : []))),
+      counting: round === 0,
     });
     if (reply.ok) sessions.set(row, session);
     else {
@@ -213,6 +222,7 @@ async function runGroup(
       mergeCell(row, w.id, { status: reply.status, message: reply.message });
       log(`round ${round + 1} ${w.title} ${row.name}: ${reply.status}: ${firstLine(reply.message)}`);
     };
+    const workloadStart = Date.now();
     const ok = () => active.filter(([row]) => !["wrong", "error"].includes(row.cells[w.id]?.status ?? "ok"));
     if (round === 0) {
       for (const [row, session] of ok()) {
@@ -234,6 +244,10 @@ async function runGroup(
         if (run > 0 && Date.now() - startedAt > plan.softDeadlineMs) {
           if (!deadlineNoted) log(`past the quick-mode deadline: no further measured runs beyond the first`);
           deadlineNoted = true;
+          continue;
+        }
+        if (run > 0 && Date.now() - workloadStart > w.allowanceMs) {
+          cutShort.add(w.title);
           continue;
         }
         const reply = await session.send({ op: "run", workload: w.id, index: run });

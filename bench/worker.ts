@@ -50,6 +50,7 @@ async function handle(command: Command): Promise<Reply> {
     const contender = definition.create();
     await contender.setup(command.url);
     state = { definition, contender, url: command.url, plans, expected: command.expected, admin };
+    if (command.counting) await countingInstance(state);
     return { ok: true };
   }
   if (command.op === "exit") {

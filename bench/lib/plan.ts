@@ -24,6 +24,11 @@ export interface WorkloadPlan {
   runs: number;
   /** Once a contender has spent this long on measured runs of the workload, it gets no more (0: no limit). */
   budgetMs: number;
+  /**
+   * Quick mode: once the workload has taken this long in all (counting pass, warm-ups and runs of
+   * every contender), no contender gets a measured run beyond its first.
+   */
+  allowanceMs: number;
   /** W1, W5: the users whose graph is loaded. */
   users: UserRange;
   /** W1, W5: the smaller graph used for warm-up runs. */
@@ -58,7 +63,8 @@ export interface BenchPlan {
   workloads: WorkloadPlan[];
 }
 
-const NONE: Pick<WorkloadPlan, "users" | "warmupUsers" | "pages" | "warmupPages" | "ids" | "warmupIds" | "rows" | "warmupRows"> = {
+const NONE: Pick<WorkloadPlan, "allowanceMs" | "users" | "warmupUsers" | "pages" | "warmupPages" | "ids" | "warmupIds" | "rows" | "warmupRows"> = {
+  allowanceMs: Number.POSITIVE_INFINITY,
   users: { from: 1, to: 0 },
   warmupUsers: { from: 1, to: 0 },
   pages: [],
@@ -74,7 +80,7 @@ export function benchPlan(quick: boolean): BenchPlan {
   // Quick mode spreads its page loads evenly, so the offsets still span 0..1,900.
   const pages = range(0, pageLoads - 1).map((i) => (quick ? (i * 5) % PAGES : i % PAGES));
   const lookups = quick ? 200 : 2_000;
-  const graphUsers = quick ? 200 : 1_000;
+  const graphUsers = quick ? 100 : 1_000;
   const insertRows = quick ? 1_000 : 10_000;
   const n1Users = quick ? 10 : 1_000;
   const n = (value: number) => value.toLocaleString("en");
@@ -83,7 +89,7 @@ export function benchPlan(quick: boolean): BenchPlan {
     quick,
     rounds: quick ? 1 : 2,
     perWorkloadWorkers: !quick,
-    softDeadlineMs: quick ? 150_000 : Number.POSITIVE_INFINITY,
+    softDeadlineMs: quick ? 140_000 : Number.POSITIVE_INFINITY,
     commandTimeoutMs: quick ? 60_000 : 600_000,
     workloads: [
       {
@@ -97,6 +103,7 @@ export function benchPlan(quick: boolean): BenchPlan {
         warmups: 1,
         runs: quick ? 3 : 5,
         budgetMs: quick ? 2_500 : 0,
+        ...(quick ? { allowanceMs: 40_000 } : {}),
         users: { from: 1, to: graphUsers },
         warmupUsers: { from: 1, to: quick ? 20 : 100 },
       },
@@ -111,6 +118,7 @@ export function benchPlan(quick: boolean): BenchPlan {
         warmups: 1,
         runs: quick ? 4 : 10,
         budgetMs: 0,
+        ...(quick ? { allowanceMs: 15_000 } : {}),
         pages,
         warmupPages: range(0, quick ? 2 : 9),
       },
@@ -123,6 +131,7 @@ export function benchPlan(quick: boolean): BenchPlan {
         warmups: 1,
         runs: quick ? 4 : 10,
         budgetMs: 0,
+        ...(quick ? { allowanceMs: 10_000 } : {}),
         ids: lookupIds(lookups),
         warmupIds: lookupIds(quick ? 20 : 100),
       },
@@ -138,6 +147,7 @@ export function benchPlan(quick: boolean): BenchPlan {
         warmups: 1,
         runs: quick ? 3 : 5,
         budgetMs: quick ? 2_000 : 0,
+        ...(quick ? { allowanceMs: 15_000 } : {}),
         rows: insertRows,
         warmupRows: quick ? 100 : 1_000,
       },
@@ -153,6 +163,7 @@ export function benchPlan(quick: boolean): BenchPlan {
         warmups: 1,
         runs: quick ? 2 : 1,
         budgetMs: quick ? 2_000 : 0,
+        ...(quick ? { allowanceMs: 20_000 } : {}),
         users: { from: 1, to: n1Users },
         warmupUsers: { from: 1, to: quick ? 1 : 10 },
       },

@@ -162,11 +162,11 @@ export function writeReport(input: ReportInput): void {
       "`created_at` (in seconds), product prices and invoice amounts; the sum must equal the one computed by " +
       "PostgreSQL alone. A mismatch is reported as WRONG and the cell is not timed. W4 is checked by reading " +
       "the inserted rows back.",
-    "- Statements: a separate pass in the same worker (first round only; W2 and W3 on their warm-up " +
-      "operations) connects through a loopback proxy that counts the " +
-      "frontend protocol's Query and Execute messages (BEGIN/COMMIT included), after one warm-up run. " +
-      "It also warms up the code paths before the timed runs. pg_stat_statements was not usable " +
-      "because startPostgres() takes no `shared_preload_libraries` setting. The proxy is never used while timing.",
+    "- Statements: in the first round each worker also sets up a second instance of its contender, connected " +
+      "through a loopback proxy that counts the frontend protocol's Query and Execute messages (BEGIN/COMMIT " +
+      "included). Before the timed runs of a workload it does one warm-up and one counted run (W2 and W3: their " +
+      "first slice), which also warms up the code paths. pg_stat_statements was not usable because " +
+      "startPostgres() takes no `shared_preload_libraries` setting. The proxy is never used while timing.",
     "- Peak heap: the highest `process.memoryUsage().heapUsed` sampled every 5 ms during the measured runs " +
       "(GC forced before each run); it includes the ORM's own code and metadata, and garbage not yet collected.",
     "- Each contender uses its library's documented way of loading a nested graph; see the Contenders section and the files in `contenders/`.",

@@ -22,6 +22,8 @@ export type Command =
       quick: boolean;
       url: string;
       expected: Partial<Record<WorkloadId, ExpectedChecksums>>;
+      /** Also set up a second instance behind the statement-counting proxy, for "count". */
+      counting: boolean;
     }
   /** Warm-up plus one full run through the statement-counting proxy, on a second instance. */
   | { op: "count"; workload: WorkloadId }
