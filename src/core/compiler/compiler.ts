@@ -94,14 +94,21 @@ function list(nodes: readonly Node[], state: CompileState): string {
 /** Wraps an operand in parentheses when its own precedence could change the meaning. */
 function operand(node: ExprNode, state: CompileState): string {
   const sql = render(node, state);
-  return node.kind === "boolean-list" || node.kind === "binary" && node.op !== "=" ? `(${sql})` : sql;
+  return node.kind === "boolean-list" || node.kind === "binary" ? `(${sql})` : sql;
 }
 
 const renderers: Renderers = {
   table: (node) => tableName(node),
   alias: (node, state) => {
-    const inner = node.of.kind === "table" ? tableName(node.of) : `(${render(node.of, state)})`;
-    return `${inner} AS ${state.aliasName(node)}`;
+    if (node.of.kind === "table") return `${tableName(node.of)} AS ${state.aliasName(node)}`;
+    // A derived table is not LATERAL: it cannot see the enclosing query's FROM items, so it never
+    // correlates to them (subqueryload's `(SELECT nodes.id FROM nodes) AS anon_1 JOIN nodes`).
+    const outer = state.outerFroms.splice(0);
+    try {
+      return `(${render(node.of, state)}) AS ${state.aliasName(node)}`;
+    } finally {
+      state.outerFroms.push(...outer);
+    }
   },
   join: (node, state) => {
     const right = node.right.kind === "join" ? `(${render(node.right, state)})` : render(node.right, state);
