@@ -4,6 +4,8 @@
  * (see src/core/drivers), so most types need no conversion at all; `toDriver` exists for the few
  * whose JS value is not what the driver sends (JSON documents).
  */
+import { quoteIdentifier } from "../compiler/identifiers.js";
+
 export interface SqlType<T = unknown> {
   /** The type as written in DDL and casts, e.g. "integer", "varchar(255)", "numeric(10, 2)". */
   readonly sql: string;
@@ -44,7 +46,8 @@ export const types = {
   bytea: type<Uint8Array>("bytea"),
   /** A PostgreSQL enum type; `createAll` creates it before the tables that use it. */
   enum: <const V extends string>(name: string, values: readonly V[]): SqlType<V> & EnumType =>
-    Object.freeze({ sql: name, enumName: name, enumValues: values }),
+    // `sql` is how the type is written in column definitions and casts: quoted like any identifier.
+    Object.freeze({ sql: quoteIdentifier(name), enumName: name, enumValues: values }),
   array: <T>(of: SqlType<T>): SqlType<T[]> => type<T[]>(`${of.sql}[]`),
 };
 
