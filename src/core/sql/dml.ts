@@ -53,6 +53,10 @@ export class Insert {
     const length = arrays[0]?.length ?? 0;
     const unnest = columns.map((c, i): BindNode => {
       const type = checkColumn(this.table, c, "insert into");
+      if (castName(type).endsWith("[]")) {
+        // unnest() flattens a 2-D array into scalars, so array columns cannot go through it.
+        throw new ArgumentError(`insert into ${this.table.name}: column "${c}" is an array (${type.sql}), which fromArrays() cannot insert; use values() for this table.`);
+      }
       const values = arrays[i]!;
       if (values.length !== length) throw new ArgumentError(`insert into ${this.table.name}: column "${c}" has ${values.length} values, the first has ${length}.`);
       const missing = values.indexOf(undefined);
