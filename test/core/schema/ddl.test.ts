@@ -81,6 +81,19 @@ describe("createStatements()", () => {
     expect(md.createStatements().filter((s) => s.includes("CREATE TYPE"))).toHaveLength(1);
   });
 
+  it("a mixed-case enum name is quoted wherever the type is written", () => {
+    const md = new MetaData();
+    md.add(new Table("Feelings", [
+      columnSpec("id", types.integer, { primaryKey: true }),
+      columnSpec("m", types.enum("Mood", ["a", "b"])),
+      columnSpec("ms", types.array(types.enum("Mood", ["a", "b"]))),
+    ]));
+    expect(md.createStatements()).toEqual([
+      `DO $$ BEGIN CREATE TYPE "Mood" AS ENUM ('a', 'b'); EXCEPTION WHEN duplicate_object THEN NULL; END $$`,
+      'CREATE TABLE IF NOT EXISTS "Feelings" (id integer NOT NULL, m "Mood", ms "Mood"[], PRIMARY KEY (id))',
+    ]);
+  });
+
   it("MetaData rejects two different tables with one name", () => {
     const md = new MetaData();
     md.add(kindsTable());
@@ -168,6 +181,24 @@ describe.each(backends)("createAll / dropAll ($name)", (backend) => {
     expect(typeof got["num"]).toBe("string");
     expect(got["ts"]).toBeInstanceOf(Date);
     expect((got["tstz"] as Date).getTime()).toBe(when.getTime());
+  });
+
+  it("a mixed-case enum and reserved-word names can be created, used and dropped", async () => {
+    const feel = new MetaData();
+    const t = feel.add(new Table("Select", [
+      columnSpec("id", types.integer, { primaryKey: true }),
+      columnSpec("m", types.enum("Mood", ["a", "b"])),
+    ]));
+    await feel.createAll(engine);
+    await feel.createAll(engine);
+    const ins = compile(insert(t).fromArrays(["id", "m"], [[1, 2], ["a", "b"]]).node);
+    expect(ins.sql).toBe('INSERT INTO "Select" (id, m) SELECT * FROM unnest($1::integer[], $2::"Mood"[])');
+    await engine.execute({ sql: ins.sql, params: bindParams(ins) });
+    const sel = compile(selectColumns(t.column("m")).where(t.column("m").eq("b")).toSelectNode());
+    expect((await engine.execute({ sql: sel.sql, params: bindParams(sel) })).rows).toEqual([["b"]]);
+    await feel.dropAll(engine);
+    await feel.dropAll(engine);
+    expect((await engine.execute({ sql: "SELECT typname FROM pg_type WHERE typname = 'Mood'", params: [] })).rows).toEqual([]);
   });
 
   it("NULL in every nullable column comes back as null", async () => {

@@ -16,6 +16,8 @@ const id = items.column("id") as ColumnExpression<number>;
 const qty = items.column("qty") as ColumnExpression<number>;
 const name = items.column("name") as ColumnExpression<string>;
 
+const tagged = new Table("tagged", [columnSpec("id", types.integer, { primaryKey: true }), columnSpec("tags", types.array(types.text))]);
+
 function sqlOf(stmt: { node: Parameters<typeof compile>[0] }): { sql: string; params: unknown[] } {
   const t = compile(stmt.node);
   return { sql: t.sql, params: bindParams(t) };
@@ -69,6 +71,7 @@ describe("insert", () => {
     ["fromArrays with undefined", () => insert(items).fromArrays(["name"], [["a", undefined]]), /insert into items: column "name" value 2 is undefined; use null/],
     ["fromArrays of different lengths", () => insert(items).fromArrays(["name", "qty"], [["a", "b"], [1]]), /column "qty" has 1 values, the first has 2/],
     ["fromArrays with fewer arrays than columns", () => insert(items).fromArrays(["name", "qty"], [["a"]]), /2 columns but 1 arrays/],
+    ["fromArrays with an array column", () => insert(tagged).fromArrays(["id", "tags"], [[1], [["a"]]]), /column "tags" is an array \(text\[\]\), which fromArrays\(\) cannot insert; use values\(\)/],
     ["insert(undefined)", () => insert(undefined as unknown as Table), /insert\(\) expects a Table, got undefined/],
   ] as const)("%s is an ArgumentError", (_n, fn, message) => {
     expect(fn).toThrow(ArgumentError);

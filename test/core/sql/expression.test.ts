@@ -84,6 +84,18 @@ describe("boolean logic", () => {
   });
 });
 
+describe("precedence", () => {
+  it("a comparison used as an operand is parenthesized (= is non-associative, IS binds tighter)", () => {
+    expect(where(c.id.eq(1).eq(true))).toEqual({ sql: "(users.id = $1) = $2", params: [1, true] });
+    expect(where(c.id.eq(1).isNull())).toEqual({ sql: "(users.id = $1) IS NULL", params: [1] });
+    expect(where(c.id.gt(1).ne(false))).toEqual({ sql: "(users.id > $1) <> $2", params: [1, false] });
+  });
+
+  it("concatenation is grouped inside a comparison", () => {
+    expect(where(c.name.concat("!").eq("a!"))).toEqual({ sql: "(users.name || $1) = $2", params: ["!", "a!"] });
+  });
+});
+
 describe("IN, ANY, BETWEEN, LIKE", () => {
   it("in([]) is always false and notIn([]) always true, never 'no condition'", () => {
     expect(where(c.id.in([]))).toEqual({ sql: "(1 != 1)", params: [] });
