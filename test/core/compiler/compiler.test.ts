@@ -131,7 +131,7 @@ describe.each(backends)("compiled templates executed ($name)", (backend) => {
     const md = new MetaData();
     md.add(docs);
     await md.createAll(engine);
-  });
+  }, 120_000);
   afterAll(async () => {
     await engine.dispose();
   });

@@ -130,11 +130,12 @@ describe.each(backends)("dml executed ($name)", (backend) => {
 
   beforeAll(async () => {
     engine = createEngine(await backend.freshUrl());
-  });
+    await engine.execute({ sql: "SELECT 1", params: [] });
+  }, 120_000);
   beforeEach(async () => {
     await md.dropAll(engine);
     await md.createAll(engine);
-  });
+  }, 120_000);
   afterAll(async () => {
     await engine.dispose();
   });

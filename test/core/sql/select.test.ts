@@ -135,6 +135,15 @@ describe("subqueries", () => {
     });
   });
 
+  it("a derived table never correlates to the query around it (it is not LATERAL)", () => {
+    const sq = selectColumns(u.id).where(u.name.ne("x")).subquery("ids");
+    const s = selectColumns(sq.c["id"]!, u.name).selectFrom(sq).join(users, (sq.c["id"] as Col<number>).eq(u.id));
+    expect(sqlOf(s)).toEqual({
+      sql: "SELECT ids.id, users.name FROM (SELECT users.id FROM users WHERE users.name <> $1) AS ids JOIN users ON ids.id = users.id",
+      params: ["x"],
+    });
+  });
+
   it("a select as a comparison operand is a scalar subquery", () => {
     expect(sqlOf(selectColumns(u.id).where(u.id.eq(selectColumns(func.max<number>(o.userId)) as never)))).toEqual({
       sql: "SELECT users.id FROM users WHERE users.id = (SELECT max(orders.user_id) AS anon FROM orders)",
@@ -272,7 +281,7 @@ describe.each(backends)("select executed ($name)", (backend) => {
       const t = compile(stmt.node);
       await engine.execute({ sql: t.sql, params: bindParams(t) });
     }
-  });
+  }, 120_000);
   afterAll(async () => {
     await engine.dispose();
   });
@@ -297,6 +306,24 @@ describe.each(backends)("select executed ($name)", (backend) => {
   it("IN over a multi-row subquery", async () => {
     const ids = selectColumns(o.userId).where(o.total.lt(100)).scalarSubquery<number[]>();
     expect(await run(selectColumns(u.name).where(u.id.in(ids)).orderBy(u.name))).toEqual([["ann"], ["bob"]]);
+  });
+
+  it("every reserved keyword works as a table and column name", async () => {
+    const words = (await engine.execute({
+      sql: "SELECT word FROM pg_get_keywords() WHERE catcode IN ('R', 'T') ORDER BY word",
+      params: [],
+    })).rows.map(([w]) => w as string);
+    expect(words).toEqual(expect.arrayContaining(["user", "order", "select", "collation", "left"]));
+    const kw = new Table("select", [columnSpec("id", types.integer, { primaryKey: true }), ...words.map((w) => columnSpec(w, types.text))]);
+    const md = new MetaData();
+    md.add(kw);
+    await md.createAll(engine);
+    const ins = compile(insert(kw).values({ id: 1, ...Object.fromEntries(words.map((w) => [w, w.toUpperCase()])) }).node);
+    await engine.execute({ sql: ins.sql, params: bindParams(ins) });
+    const a = kw.alias("order");
+    const rows = await run(selectColumns(...words.map((w) => a.column(w))).where((a.column("user") as Col<string>).eq("USER")));
+    expect(rows).toEqual([words.map((w) => w.toUpperCase())]);
+    await md.dropAll(engine);
   });
 
   it("derived table, eqAny, limit/offset", async () => {
