@@ -113,10 +113,14 @@ export function buildPathTree(entity: EntityLike, loads: readonly AnyLoad[], roo
 }
 
 function defaultAllowed(node: PathNode, rel: RelationshipProperty): boolean {
-  // A model default that would revisit a relationship already on the path (a back-reference
-  // or a self-referential tree) stops there, unless joinDepth allows more levels.
-  const seen = node.path.filter((r) => r === rel || r === rel.back).length;
-  return seen === 0 || seen < (rel.options.joinDepth ?? 0);
+  // SQLAlchemy's rule for eager defaults: with joinDepth, at most that many relationship steps
+  // from the queried entity; without it, stop when the target entity is already on the path (the
+  // queried entity included), so back-references are not followed and a self-referential
+  // default does not load at all ("the eager load will not take place at all").
+  const depth = rel.options.joinDepth;
+  if (depth !== undefined) return node.path.length < depth;
+  const root = node.path[0]?.parent ?? node.mapper;
+  return rel.target !== root && !node.path.some((r) => r.target === rel.target);
 }
 
 /** Adds the model-level eager defaults (lazy: "selectin", ...) under `node`, recursively. */

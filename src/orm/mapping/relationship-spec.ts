@@ -27,7 +27,10 @@ export interface RelationshipOptions {
   readonly innerjoin?: boolean;
   /** Deleting the parent deletes the children ("delete") and children removed from the collection ("delete-orphan"). */
   readonly cascade?: "save-update" | "all" | "all, delete-orphan";
-  /** For self-referential relationships: how many levels a default eager strategy goes (join_depth). */
+  /**
+   * For self-referential relationships: how many levels a default eager strategy goes (join_depth).
+   * Without it a self-referential eager default does not load at all, as in SQLAlchemy.
+   */
   readonly joinDepth?: number;
 }
 
