@@ -76,6 +76,8 @@ interface EagerModels {
   Shelf: Shelf;
   Book: Book;
   Page: Page;
+  Category: Category;
+  Folder: Folder;
 }
 const Eager = declarativeBase<EagerModels>();
 
@@ -100,7 +102,23 @@ class Page extends Eager.entity("e_pages", {
   book: Eager.one("Book", { backPopulates: "pages", lazy: "selectin" }),
 }) {}
 
-Eager.register({ Shelf, Book, Page });
+// Self-referential eager defaults: without joinDepth they do not load at all (SQLAlchemy's rule);
+// with joinDepth: N they load N levels.
+class Category extends Eager.entity("e_categories", {
+  id: column.integer().primaryKey(),
+  parentId: column.integer().references("e_categories.id").nullable(),
+  children: Eager.many("Category", { backPopulates: "parent", lazy: "selectin" }),
+  parent: Eager.one("Category", { backPopulates: "children" }),
+}) {}
+
+class Folder extends Eager.entity("e_folders", {
+  id: column.integer().primaryKey(),
+  parentId: column.integer().references("e_folders.id").nullable(),
+  children: Eager.many("Folder", { backPopulates: "parent", lazy: "selectin", joinDepth: 2 }),
+  parent: Eager.one("Folder", { backPopulates: "children" }),
+}) {}
+
+Eager.register({ Shelf, Book, Page, Category, Folder });
 
 // ---- helpers -------------------------------------------------------------------------------
 
@@ -125,6 +143,8 @@ async function seed(engine: Engine): Promise<void> {
     "INSERT INTO e_shelves (id, label) VALUES (1, 'left'), (2, 'right')",
     "INSERT INTO e_books (id, shelf_id, title) VALUES (1, 1, 'b1'), (2, 1, 'b2'), (3, 2, 'b3')",
     "INSERT INTO e_pages (id, book_id, num) VALUES (1, 1, 1), (2, 1, 2), (3, 3, 1)",
+    "INSERT INTO e_categories (id, parent_id) VALUES (1, NULL), (2, 1), (3, 2)",
+    "INSERT INTO e_folders (id, parent_id) VALUES (1, NULL), (2, 1), (3, 2), (4, 3)",
   ]) await engine.execute({ sql, params: [] });
 }
 
@@ -473,6 +493,25 @@ describe.each(backends)("raise rules ($name)", (backend) => {
       expect(statements[1]!.sql).toMatch(/FROM e_books WHERE e_books\.shelf_id = ANY\(\$1\)/);
       expect(sorted(shelf.books.map((b) => b.id))).toEqual([1, 2]);
       expect(() => shelf.books[0]!.pages).toThrow("'Book.pages' is not available due to lazy='raise'");
+    });
+
+    it("a self-referential eager default without joinDepth does not load (SQLAlchemy: 'the eager load will not take place at all')", async () => {
+      await using session = new Session(engine);
+      const root = await assertQueryCount(engine, 1, async () =>
+        (await session.scalars(select(Category).where(Category.id.eq(1)))).one());
+      expect(() => root.children).toThrow(NotLoadedError);
+      expect(() => root.children).toThrow("'Category.children' is not loaded");
+    });
+
+    it("joinDepth: 2 loads two levels of a self-referential eager default, one statement each", async () => {
+      await using session = new Session(engine);
+      const { result: root, statements } = await withStatements(engine, async () =>
+        (await session.scalars(select(Folder).where(Folder.id.eq(1)))).one());
+      expect(statements).toHaveLength(3);
+      expect(statements.slice(1).every((st) => /FROM e_folders WHERE e_folders\.parent_id = ANY\(\$1\)$/.test(st.sql))).toBe(true);
+      const levels = root.children.map((c) => [c.id, c.children.map((g) => g.id)]);
+      expect(levels).toEqual([[2, [3]]]);
+      expect(() => root.children[0]!.children[0]!.children).toThrow("'Folder.children' is not loaded");
     });
 
     it("session.get() applies the model-level eager defaults too", async () => {
