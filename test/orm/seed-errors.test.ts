@@ -320,6 +320,18 @@ describe.each(backends)("the seed's error table ($name)", (backend) => {
       expect(orders.map((o) => o.user?.id)).toEqual([1, 1, 2]);
     });
 
+    it("session.scalar() and session.get() are exempt, as in SQLAlchemy", async () => {
+      {
+        await using session = new Session(engine);
+        const first = await assertQueryCount(engine, 1, () => session.scalar(select(User).where(User.id.eq(1)).options(joinedload(User.orders))));
+        expect(sorted(first!.orders.map((o) => o.id))).toEqual([10, 11]);
+      }
+      // (A second session only after the first is closed: PGlite has one connection.)
+      await using other = new Session(engine);
+      const got = await assertQueryCount(engine, 1, () => other.get(User, 1, { options: [joinedload(User.orders)] }));
+      expect(sorted(got!.orders.map((o) => o.id))).toEqual([10, 11]);
+    });
+
     it("selectinload needs no unique(): one parent row per parent", async () => {
       await using session = new Session(engine);
       const users = await assertQueryCount(engine, 2, async () =>
