@@ -22,23 +22,27 @@ function columnSql(table: Table, col: ColumnSpec): string {
   if (col.unique) sql += " UNIQUE";
   if (col.foreignKey) {
     const [t, c] = col.foreignKey.target.split(".");
-    sql += ` REFERENCES ${q(t!)} (${q(c ?? table.primaryKey[0]?.name ?? "id")})`;
+    // "users" alone references that table's primary key, which PostgreSQL picks when no column is named.
+    sql += c === undefined ? ` REFERENCES ${q(t!)}` : ` REFERENCES ${q(t!)} (${q(c)})`;
     if (col.foreignKey.onDelete) sql += ` ON DELETE ${col.foreignKey.onDelete}`;
   }
   return sql;
+}
+
+function qualifiedName(table: Table): string {
+  return table.options.schema ? `${q(table.options.schema)}.${q(table.name)}` : q(table.name);
 }
 
 export function createTableSql(table: Table): string {
   const parts = table.columns.map((c) => columnSql(table, c));
   if (table.primaryKey.length > 0) parts.push(`PRIMARY KEY (${table.primaryKey.map((c) => q(c.name)).join(", ")})`);
   for (const u of table.options.unique ?? []) parts.push(`UNIQUE (${u.map(q).join(", ")})`);
-  const name = table.options.schema ? `${q(table.options.schema)}.${q(table.name)}` : q(table.name);
-  return `CREATE TABLE IF NOT EXISTS ${name} (${parts.join(", ")})`;
+  return `CREATE TABLE IF NOT EXISTS ${qualifiedName(table)} (${parts.join(", ")})`;
 }
 
 export function createIndexSql(table: Table): string[] {
   const single = table.columns.filter((c) => c.index).map((c) => [c.name]);
   return [...single, ...(table.options.indexes ?? [])].map(
-    (cols) => `CREATE INDEX IF NOT EXISTS ${q(`ix_${table.name}_${cols.join("_")}`)} ON ${q(table.name)} (${cols.map(q).join(", ")})`,
+    (cols) => `CREATE INDEX IF NOT EXISTS ${q(`ix_${table.name}_${cols.join("_")}`)} ON ${qualifiedName(table)} (${cols.map(q).join(", ")})`,
   );
 }
