@@ -55,6 +55,16 @@ function schema(): { md: MetaData; kinds: Table } {
   return { md, kinds };
 }
 
+function schemaTables(): MetaData {
+  const md = new MetaData();
+  md.add(new Table("children", [
+    columnSpec("id", types.integer, { primaryKey: true }),
+    columnSpec("parent_code", types.text, { index: true, foreignKey: { target: "parents", onDelete: undefined } }),
+  ], { schema: "app" }));
+  md.add(new Table("parents", [columnSpec("code", types.text, { primaryKey: true })], { schema: "app" }));
+  return md;
+}
+
 describe("createStatements()", () => {
   it("renders every column type, constraints, defaults, keys and indexes, each table after the tables it references", () => {
     expect(schema().md.createStatements()).toEqual([
@@ -91,6 +101,14 @@ describe("createStatements()", () => {
     expect(md.createStatements()).toEqual([
       `DO $$ BEGIN CREATE TYPE "Mood" AS ENUM ('a', 'b'); EXCEPTION WHEN duplicate_object THEN NULL; END $$`,
       'CREATE TABLE IF NOT EXISTS "Feelings" (id integer NOT NULL, m "Mood", ms "Mood"[], PRIMARY KEY (id))',
+    ]);
+  });
+
+  it("tables in a schema: CREATE TABLE and CREATE INDEX name the schema; a bare FK target references the primary key", () => {
+    expect(schemaTables().createStatements()).toEqual([
+      "CREATE TABLE IF NOT EXISTS app.parents (code text NOT NULL, PRIMARY KEY (code))",
+      "CREATE TABLE IF NOT EXISTS app.children (id integer NOT NULL, parent_code text REFERENCES parents, PRIMARY KEY (id))",
+      "CREATE INDEX IF NOT EXISTS ix_children_parent_code ON app.children (parent_code)",
     ]);
   });
 
@@ -199,6 +217,30 @@ describe.each(backends)("createAll / dropAll ($name)", (backend) => {
     await feel.dropAll(engine);
     await feel.dropAll(engine);
     expect((await engine.execute({ sql: "SELECT typname FROM pg_type WHERE typname = 'Mood'", params: [] })).rows).toEqual([]);
+  });
+
+  it("tables in a schema are created, indexed, constrained and dropped there", async () => {
+    const md2 = schemaTables();
+    // One connection throughout: the bare FK target "parents" resolves through its search_path.
+    const conn = await engine.connect();
+    try {
+      await conn.execute({ sql: "CREATE SCHEMA IF NOT EXISTS app", params: [] });
+      await conn.execute({ sql: "SET search_path TO app, public", params: [] });
+      await md2.createAll(conn);
+      await md2.createAll(conn);
+      const idx = await conn.execute({ sql: "SELECT schemaname, tablename FROM pg_indexes WHERE indexname = 'ix_children_parent_code'", params: [] });
+      expect(idx.rows).toEqual([["app", "children"]]);
+      await conn.execute({ sql: "INSERT INTO app.parents (code) VALUES ('p')", params: [] });
+      await conn.execute({ sql: "INSERT INTO app.children (id, parent_code) VALUES (1, 'p')", params: [] });
+      await expect(conn.execute({ sql: "INSERT INTO app.children (id, parent_code) VALUES (2, 'nope')", params: [] }))
+        .rejects.toMatchObject({ sqlstate: "23503" });
+      await md2.dropAll(conn);
+      const left = await conn.execute({ sql: "SELECT count(*)::int FROM information_schema.tables WHERE table_schema = 'app'", params: [] });
+      expect(left.rows).toEqual([[0]]);
+    } finally {
+      await conn.execute({ sql: "SET search_path TO DEFAULT", params: [] });
+      await conn.release();
+    }
   });
 
   it("NULL in every nullable column comes back as null", async () => {
