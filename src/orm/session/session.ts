@@ -15,7 +15,7 @@ import { Select } from "../../core/sql/select.js";
 import { DetachedInstanceError, PendingRollbackError } from "../errors.js";
 import { ENTITY, entityOf, type EntityStatics, type MappedClass } from "../mapping/declarative.js";
 import { identityKey } from "../mapping/identity-key.js";
-import { EXPIRED, instanceRepr, STATE, stateOf, type Instrumented, type SessionLink } from "../mapping/instance-state.js";
+import { EXPIRED, instanceRepr, NOT_SET, STATE, stateOf, type Instrumented, type SessionLink } from "../mapping/instance-state.js";
 import type { Mapper } from "../mapping/mapper.js";
 import type { LoadingSession } from "../loading/context.js";
 import { loadEntities } from "../loading/load-entities.js";
@@ -410,6 +410,7 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Async
   /** Marks attributes (all by default) as stale: the next read needs refresh(). */
   expire(obj: object, attributes?: readonly string[]): void {
     const state = this.checkOwned(obj as Instrumented, "expire()")[STATE];
+    this.keepKey(state);
     if (attributes === undefined) {
       state.values.fill(EXPIRED);
       state.rels = undefined;
@@ -427,6 +428,7 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Async
   expireAll(): void {
     for (const obj of this.identityMap.all()) {
       const state = (obj as Instrumented)[STATE];
+      this.keepKey(state);
       state.values.fill(EXPIRED);
       state.rels = undefined;
       state.changes = undefined;
@@ -436,12 +438,26 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Async
     }
   }
 
+  /** Composite primary-key values of objects whose key columns were expired (refresh() needs them). */
+  private readonly expiredKeys = new WeakMap<Instrumented[typeof STATE], unknown[]>();
+
+  private keepKey(state: Instrumented[typeof STATE]): void {
+    const values = state.mapper.primaryKey.map((c) => state.values[c.index]);
+    if (values.length > 1 && !values.some((v) => v === EXPIRED || v === NOT_SET)) this.expiredKeys.set(state, values);
+  }
+
   /** Reloads the object's columns from the database (its relationships become unloaded). */
   async refresh<T extends object>(obj: T, options: GetOptions = {}): Promise<T> {
     const state = this.checkOwned(obj as unknown as Instrumented, "refresh()")[STATE];
     const key = state.identityKey;
     const entity = state.mapper.cls as unknown as MappedClass<T>;
-    const fresh = await this.get(entity, state.mapper.primaryKey.length === 1 ? key : state.mapper.primaryKey.map((c) => state.values[c.index]), { ...options, populateExisting: true });
+    let lookup: unknown = key;
+    if (state.mapper.primaryKey.length > 1) {
+      const current = state.mapper.primaryKey.map((c) => state.values[c.index]);
+      lookup = current.some((v) => v === EXPIRED) ? this.expiredKeys.get(state) : current;
+      if (lookup === undefined) throw new InvalidRequestError(`Could not refresh ${instanceRepr(obj)}: its primary key is not known.`);
+    }
+    const fresh = await this.get(entity, lookup, { ...options, populateExisting: true });
     if (fresh === null) throw new InvalidRequestError(`Could not refresh ${instanceRepr(obj)}: its row no longer exists.`);
     return obj;
   }
