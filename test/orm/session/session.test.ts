@@ -107,6 +107,20 @@ describe.each(backends)("Session ($name)", (backend) => {
       expect(fromQuery).toBe(owner);
     });
 
+    it("refresh() of a composite-key object expired by commit reloads it by its key", async () => {
+      await using session = new Session(engine);
+      const membership = (await session.get(Membership, [2, 1001]))!;
+      await session.commit();
+      expect(() => membership.role).toThrow(NotLoadedError);
+      const { result, statements } = await withStatements(engine, () => session.refresh(membership));
+      expect(result).toBe(membership);
+      expect(statements.map((s) => s.sql)).toEqual([
+        "SELECT memberships.tenant_id, memberships.user_id, memberships.role FROM memberships WHERE memberships.tenant_id = $1 AND memberships.user_id = $2",
+      ]);
+      expect(statements[0]!.params).toEqual([2, 1001]);
+      expect([membership.tenantId, membership.userId, membership.role]).toEqual([2, 1001, "member"]);
+    });
+
     it("composite-key get() with the wrong number of values is an error before any SQL", async () => {
       await using session = new Session(engine);
       await assertQueryCount(engine, 0, async () => {
