@@ -560,9 +560,15 @@ describe.each(backends)("flush ($name)", (backend) => {
         await expect(session.execute(select(User))).rejects.toThrow(PendingRollbackError);
         await expect(session.execute(select(User))).rejects.toThrow("Call await session.rollback()");
         await expect(session.flush()).rejects.toThrow(PendingRollbackError);
+        await expect(session.commit()).rejects.toThrow(PendingRollbackError);
       });
 
       await session.rollback();
+      // The failed flush's new objects are transient again, without the key the rolled-back INSERT gave.
+      expect(session.contains(newcomer)).toBe(false);
+      expect(session.contains(duplicate)).toBe(false);
+      expect(newcomer.id).toBeUndefined();
+      expect(newcomer.email).toBe("newcomer@x.com");
       // The user inserted before the failure was rolled back with it.
       expect(await rows(engine, "SELECT count(*)::int FROM users WHERE email = 'newcomer@x.com'")).toEqual([[0]]);
       const users = await assertQueryCount(engine, 1, async () => (await session.scalars(select(User).where(User.email.eq("owner@x.com")))).all());
