@@ -103,11 +103,13 @@ const renderers: Renderers = {
     if (node.of.kind === "table") return `${tableName(node.of)} AS ${state.aliasName(node)}`;
     // A derived table is not LATERAL: it cannot see the enclosing query's FROM items, so it never
     // correlates to them (subqueryload's `(SELECT nodes.id FROM nodes) AS anon_1 JOIN nodes`).
+    // The enclosing scopes are emptied, not removed: the derived table is still a subquery.
     const outer = state.outerFroms.splice(0);
+    state.outerFroms.push(...outer.map(() => new Set<TableNode | AliasNode>()));
     try {
       return `(${render(node.of, state)}) AS ${state.aliasName(node)}`;
     } finally {
-      state.outerFroms.push(...outer);
+      state.outerFroms.splice(0, state.outerFroms.length, ...outer);
     }
   },
   join: (node, state) => {
