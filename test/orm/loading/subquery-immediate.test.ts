@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { immediateload, select, selectinload, subqueryload, type Engine } from "../../../src/index.js";
-import { Order, User } from "../../fixtures/models.js";
+import { Order, TreeNode, User } from "../../fixtures/models.js";
 import { backends } from "../../support/backends.js";
 import { freshEngine, ids, inFreshSession, plainGraph, SEED_GRAPH, sortedIds } from "./support.js";
 
@@ -99,6 +99,29 @@ describe.each(backends)("subqueryload and immediateload ($name)", (backend) => {
       expect(sql).toHaveLength(2);
       expect(sql[1]).toMatch(/FROM \(SELECT users\.id AS key_0 FROM orders JOIN users ON orders\.user_id = users\.id\) AS anon_1 JOIN invoices ON anon_1\.key_0 = invoices\.user_id$/);
       expect(result).toEqual([[10, 1, 100], [11, 1, 100], [12, 2, null], [13, 4, 101], [14, 4, 101], [15, 4, 101]]);
+    });
+
+    it("self-referential: the derived table reads nodes on its own, not correlated to the joined nodes", async () => {
+      const { result, sql, params } = await inFreshSession(engine, async (s) => {
+        const nodes = (await s.scalars(select(TreeNode).orderBy(TreeNode.id).limit(2).options(subqueryload(TreeNode.children)))).all();
+        return nodes.map((n) => [n.id, sortedIds(n.children)]);
+      });
+      expect(sql).toHaveLength(2);
+      expect(sql[1]).toBe(
+        "SELECT anon_1.key_0, nodes.id, nodes.parent_id, nodes.name FROM (SELECT nodes.id AS key_0 FROM nodes ORDER BY nodes.id LIMIT $1) AS anon_1 JOIN nodes ON anon_1.key_0 = nodes.parent_id",
+      );
+      expect(params[1]).toEqual([2]);
+      expect(result).toEqual([[1, [2, 3]], [2, [4]]]);
+    });
+
+    it("self-referential many-to-one (TreeNode.parent)", async () => {
+      const { result, sql } = await inFreshSession(engine, async (s) =>
+        (await s.scalars(select(TreeNode).where(TreeNode.id.in([4, 6, 7])).orderBy(TreeNode.id).options(subqueryload(TreeNode.parent)))).all()
+          .map((n) => [n.id, n.parent?.id ?? null]),
+      );
+      expect(sql).toHaveLength(2);
+      expect(sql[1]).toMatch(/FROM \(SELECT nodes\.parent_id AS key_0 FROM nodes WHERE nodes\.id IN \(\$1, \$2, \$3\)\) AS anon_1 JOIN nodes ON anon_1\.key_0 = nodes\.id$/);
+      expect(result).toEqual([[4, 2], [6, 5], [7, null]]);
     });
 
     it("sends no subquery when the parent query returned no rows", async () => {
