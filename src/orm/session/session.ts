@@ -255,6 +255,25 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Async
 
   private flushedInTransaction: Instrumented[] = [];
   private deletedInTransaction: Instrumented[] = [];
+  private rekeyedInTransaction: [Instrumented, unknown, readonly unknown[]][] = [];
+
+  /** A flushed UPDATE changed the object's primary key (the identity map was re-keyed). */
+  rekeyed(obj: Instrumented, oldKey: unknown, oldValues: readonly unknown[]): void {
+    this.rekeyedInTransaction.push([obj, oldKey, oldValues]);
+  }
+
+  /** The transaction was rolled back: keys changed in it are the old ones again, in the map too. */
+  private restoreKeys(): void {
+    for (const [obj, oldKey, oldValues] of this.rekeyedInTransaction.reverse()) {
+      const state = obj[STATE];
+      if (state.status !== "persistent") continue;
+      if (this.identityMap.get(state.mapper, state.identityKey) === obj) this.identityMap.delete(state.mapper, state.identityKey);
+      state.identityKey = oldKey;
+      state.mapper.primaryKey.forEach((c, i) => (state.values[c.index] = oldValues[i]));
+      this.identityMap.set(state.mapper, oldKey, obj);
+    }
+    this.rekeyedInTransaction = [];
+  }
 
   /** Writes pending changes in one dependency-ordered plan (see unit-of-work/flush.ts). */
   flush(): Promise<void> {
@@ -301,6 +320,7 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Async
         }
       }
       this.flushedInTransaction = [];
+      this.rekeyedInTransaction = [];
       // Rows deleted in the committed transaction are gone: their objects are detached (SQLAlchemy).
       for (const obj of this.deletedInTransaction) {
         obj[STATE].status = "detached";
@@ -323,6 +343,7 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Async
         }
       }
       this.failure = undefined;
+      this.restoreKeys();
       // Objects inserted in the rolled-back transaction never existed; deleted ones are back.
       for (const obj of this.flushedInTransaction) {
         const state = obj[STATE];
@@ -364,6 +385,7 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Async
       }
     });
     this.failure = undefined;
+    this.restoreKeys();
     // Objects inserted in the rolled-back transaction never existed.
     for (const obj of this.flushedInTransaction) {
       const state = obj[STATE];

@@ -30,6 +30,8 @@ export interface FlushSession {
   forgetDeleted(obj: Instrumented): void;
   /** Re-keyed when an UPDATE changes an object's primary key. */
   readonly identityMap: IdentityMap;
+  /** Told of each re-keying, so a rollback can restore the old key. */
+  rekeyed(obj: Instrumented, oldKey: unknown, oldValues: readonly unknown[]): void;
 }
 
 function relValue(obj: Instrumented, rel: RelationshipProperty): unknown {
@@ -275,6 +277,7 @@ async function updateDirty(session: FlushSession, obj: Instrumented): Promise<vo
   const newKey = identityKey(pkValues(obj));
   if (newKey !== state.identityKey) {
     if (session.identityMap.get(state.mapper, state.identityKey) === obj) session.identityMap.delete(state.mapper, state.identityKey);
+    session.rekeyed(obj, state.identityKey, original);
     state.identityKey = newKey;
     session.identityMap.set(state.mapper, newKey, obj);
   }
