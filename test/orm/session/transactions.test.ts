@@ -120,6 +120,25 @@ describe.each(backends)("Session transactions ($name)", (backend) => {
     expect(await count(engine, "SELECT count(*)::int FROM users WHERE email = 'to-delete@x.com'")).toBe(0);
   });
 
+  it("rollback() restores a primary key changed in the transaction, in the identity map too", async () => {
+    await using session = new Session(engine);
+    session.add(new User({ email: "rekey@x.com" }));
+    await session.commit();
+    const user = (await session.scalars(select(User).where(User.email.eq("rekey@x.com")))).one();
+    const oldId = user.id;
+    user.id = 77_000;
+    await assertQueryCount(engine, 1, () => session.flush());
+    expect(await assertQueryCount(engine, 0, () => session.get(User, 77_000))).toBe(user);
+    await session.rollback();
+    // The row kept its old key: the same object is found (and reloaded) under it.
+    const { result, statements } = await withStatements(engine, () => session.get(User, oldId));
+    expect(result).toBe(user);
+    expect(statements.map((s) => s.sql)).toEqual([USER_BY_ID]);
+    expect(statements[0]!.params).toEqual([oldId]);
+    expect(user.id).toBe(oldId);
+    expect(await assertQueryCount(engine, 1, () => session.get(User, 77_000))).toBeNull();
+  });
+
   it("expireOnCommit (the default) expires everything at commit", async () => {
     await using session = new Session(engine);
     const user = (await session.get(User, 1001))!;
