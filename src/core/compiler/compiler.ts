@@ -94,7 +94,8 @@ function list(nodes: readonly Node[], state: CompileState): string {
 /** Wraps an operand in parentheses when its own precedence could change the meaning. */
 function operand(node: ExprNode, state: CompileState): string {
   const sql = render(node, state);
-  return node.kind === "boolean-list" || node.kind === "binary" ? `(${sql})` : sql;
+  const inner = node.kind === "label" ? node.expr : node;
+  return inner.kind === "boolean-list" || inner.kind === "binary" ? `(${sql})` : sql;
 }
 
 const renderers: Renderers = {
@@ -154,7 +155,9 @@ const renderers: Renderers = {
     `${operand(node.expr, state)} ${node.negate ? "NOT BETWEEN" : "BETWEEN"} ${operand(node.low, state)} AND ${operand(node.high, state)}`,
   function: (node, state) => `${node.name}(${node.distinct ? "DISTINCT " : ""}${list(node.args, state)})`,
   cast: (node, state) => `CAST(${render(node.expr, state)} AS ${castName(node.type)})`,
-  label: (node, state) => `${render(node.expr, state)} AS ${q(node.name)}`,
+  // `expr AS name` only in a SELECT or RETURNING list (see selectItem); anywhere else (WHERE,
+  // GROUP BY, ORDER BY, HAVING, an operand) a label stands for its expression.
+  label: (node, state) => render(node.expr, state),
   "scalar-subquery": (node, state) => `(${render(node.select, state)})`,
   grouping: (node, state) => `(${render(node.expr, state)})`,
   case: (node, state) => {
@@ -195,7 +198,14 @@ function elementType(bind: BindNode): { sql: string } {
 }
 
 function returning(columns: readonly ExprNode[], state: CompileState): string {
-  return columns.length === 0 ? "" : ` RETURNING ${list(columns, state)}`;
+  return columns.length === 0 ? "" : ` RETURNING ${columns.map((c) => selectItem(c, undefined, state)).join(", ")}`;
+}
+
+/** One item of a SELECT or RETURNING list, `AS name` for labels or when `name` is given. */
+function selectItem(col: ExprNode, name: string | undefined, state: CompileState): string {
+  const sql = render(col, state);
+  const as = name ?? (col.kind === "label" ? col.name : undefined);
+  return as === undefined ? sql : `${sql} AS ${q(as)}`;
 }
 
 function renderSelect(node: SelectNode, state: CompileState): string {
@@ -206,11 +216,9 @@ function renderSelect(node: SelectNode, state: CompileState): string {
     const isSubquery = state.outerFroms.length > 1;
     const names = isSubquery ? outputNames(node) : undefined;
     const columns = node.columns.map((col, i) => {
-      const sql = render(col, state);
       const own = col.kind === "column" ? col.name : col.kind === "label" ? col.name : undefined;
       // Inside a derived table every column needs a distinct name the outer query can address.
-      if (names !== undefined && names[i] !== own) return `${sql} AS ${q(names[i]!)}`;
-      return sql;
+      return selectItem(col, names !== undefined && names[i] !== own ? names[i]! : undefined, state);
     });
     if (columns.length === 0) throw new CompileError("SELECT has no columns: select(...) needs at least one entity or column.");
     let sql = `SELECT ${node.distinct ? "DISTINCT " : ""}${columns.join(", ")}`;
