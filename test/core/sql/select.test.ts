@@ -199,6 +199,35 @@ describe("clauses", () => {
     });
   });
 
+  it("a label is `expr AS name` only in the select list; in WHERE, GROUP BY, HAVING, ORDER BY it is its expression", () => {
+    const n = func.count(o.id).label("n");
+    const lower = func.lower<string>(u.name).label("lname");
+    const s = selectColumns(lower, n).selectFrom(users).join(orders, o.userId.eq(u.id)).where(lower.ne("x")).groupBy(lower).having(n.gt(1)).orderBy(n.desc(), lower);
+    expect(sqlOf(s)).toEqual({
+      sql: "SELECT lower(users.name) AS lname, CAST(count(orders.id) AS integer) AS n FROM users JOIN orders ON orders.user_id = users.id " +
+        "WHERE lower(users.name) <> $1 GROUP BY lower(users.name) HAVING CAST(count(orders.id) AS integer) > $2 " +
+        "ORDER BY CAST(count(orders.id) AS integer) DESC, lower(users.name)",
+      params: ["x", 1],
+    });
+  });
+
+  it("a labeled comparison used as an operand keeps its parentheses", () => {
+    const flag = u.id.eq(1).label("flag");
+    expect(sqlOf(selectColumns(flag).where(flag.eq(true)))).toEqual({
+      sql: "SELECT users.id = $1 AS flag FROM users WHERE (users.id = $2) = $3",
+      params: [1, 1, true],
+    });
+  });
+
+  it("two columns labeled alike in a derived table get distinct names", () => {
+    const sq = selectColumns(func.count(o.id).label("n"), func.max<number>(o.total).label("n")).subquery();
+    expect(Object.keys(sq.c)).toEqual(["n", "n_1"]);
+    expect(sqlOf(selectColumns(sq.c["n"]!, sq.c["n_1"]!))).toEqual({
+      sql: "SELECT anon_1.n, anon_1.n_1 FROM (SELECT CAST(count(orders.id) AS integer) AS n, max(orders.total) AS n_1 FROM orders) AS anon_1",
+      params: [],
+    });
+  });
+
   it("distinct, nullsFirst, for update", () => {
     expect(sqlOf(selectColumns(u.name).distinct().orderBy(u.name.desc().nullsFirst()).forUpdate())).toEqual({
       sql: "SELECT DISTINCT users.name FROM users ORDER BY users.name DESC NULLS FIRST FOR UPDATE",
@@ -290,6 +319,13 @@ describe.each(backends)("select executed ($name)", (backend) => {
     const n = func.count(o.id);
     const rows = await run(selectColumns(u.name, n).join(orders, o.userId.eq(u.id)).groupBy(u.name).having(n.ge(1)).orderBy(n.desc(), u.name));
     expect(rows).toEqual([["ann", 2], ["bob", 1]]);
+  });
+
+  it("labels in GROUP BY / HAVING / ORDER BY run", async () => {
+    const n = func.count(o.id).label("n");
+    const lower = func.upper<string>(u.name).label("uname");
+    const rows = await run(selectColumns(lower, n).selectFrom(users).join(orders, o.userId.eq(u.id)).groupBy(lower).having(n.ge(1)).orderBy(n.desc(), lower));
+    expect(rows).toEqual([["ANN", 2], ["BOB", 1]]);
   });
 
   it("outer join keeps users without orders", async () => {
