@@ -25,8 +25,8 @@ export interface WorkloadPlan {
   /** Once a contender has spent this long on measured runs of the workload, it gets no more (0: no limit). */
   budgetMs: number;
   /**
-   * Quick mode: once the workload has taken this long in all (counting pass, warm-ups and runs of
-   * every contender), no contender gets a measured run beyond its first.
+   * Quick mode: once the measured runs of the workload (all contenders together) have taken this
+   * long, no contender gets a measured run beyond its first.
    */
   allowanceMs: number;
   /** W1, W5: the users whose graph is loaded. */
@@ -89,7 +89,7 @@ export function benchPlan(quick: boolean): BenchPlan {
     quick,
     rounds: quick ? 1 : 2,
     perWorkloadWorkers: !quick,
-    softDeadlineMs: quick ? 140_000 : Number.POSITIVE_INFINITY,
+    softDeadlineMs: quick ? 100_000 : Number.POSITIVE_INFINITY,
     commandTimeoutMs: quick ? 60_000 : 600_000,
     workloads: [
       {
@@ -103,7 +103,7 @@ export function benchPlan(quick: boolean): BenchPlan {
         warmups: 1,
         runs: quick ? 3 : 5,
         budgetMs: quick ? 2_500 : 0,
-        ...(quick ? { allowanceMs: 40_000 } : {}),
+        ...(quick ? { allowanceMs: 15_000 } : {}),
         users: { from: 1, to: graphUsers },
         warmupUsers: { from: 1, to: quick ? 20 : 100 },
       },
@@ -118,7 +118,7 @@ export function benchPlan(quick: boolean): BenchPlan {
         warmups: 1,
         runs: quick ? 4 : 10,
         budgetMs: 0,
-        ...(quick ? { allowanceMs: 15_000 } : {}),
+        ...(quick ? { allowanceMs: 10_000 } : {}),
         pages,
         warmupPages: range(0, quick ? 2 : 9),
       },
@@ -131,7 +131,7 @@ export function benchPlan(quick: boolean): BenchPlan {
         warmups: 1,
         runs: quick ? 4 : 10,
         budgetMs: 0,
-        ...(quick ? { allowanceMs: 10_000 } : {}),
+        ...(quick ? { allowanceMs: 8_000 } : {}),
         ids: lookupIds(lookups),
         warmupIds: lookupIds(quick ? 20 : 100),
       },
@@ -147,7 +147,7 @@ export function benchPlan(quick: boolean): BenchPlan {
         warmups: 1,
         runs: quick ? 3 : 5,
         budgetMs: quick ? 2_000 : 0,
-        ...(quick ? { allowanceMs: 15_000 } : {}),
+        ...(quick ? { allowanceMs: 10_000 } : {}),
         rows: insertRows,
         warmupRows: quick ? 100 : 1_000,
       },
@@ -163,7 +163,7 @@ export function benchPlan(quick: boolean): BenchPlan {
         warmups: 1,
         runs: quick ? 2 : 1,
         budgetMs: quick ? 2_000 : 0,
-        ...(quick ? { allowanceMs: 20_000 } : {}),
+        ...(quick ? { allowanceMs: 10_000 } : {}),
         users: { from: 1, to: n1Users },
         warmupUsers: { from: 1, to: quick ? 1 : 10 },
       },

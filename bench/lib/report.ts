@@ -124,7 +124,10 @@ export function writeReport(input: ReportInput): void {
   out.push("## Failures", "", ...(failures.length ? failures : ["None."]), "");
 
   out.push("## Contenders", "");
-  for (const row of rows) out.push(`- **${row.name}**: ${row.note ?? ""}`);
+  for (const row of rows) {
+    const rss = Math.max(0, ...Object.values(row.cells).map((cell) => cell?.maxRss ?? 0));
+    out.push(`- **${row.name}**${rss > 0 ? ` (worker max RSS ${formatMb(rss)})` : ""}: ${row.note ?? ""}`);
+  }
   out.push("");
 
   if (input.notes.length) out.push("## Notes", "", ...input.notes.map((n) => `- ${n}`), "");
@@ -168,7 +171,9 @@ export function writeReport(input: ReportInput): void {
       "first slice), which also warms up the code paths. pg_stat_statements was not usable because " +
       "startPostgres() takes no `shared_preload_libraries` setting. The proxy is never used while timing.",
     "- Peak heap: the highest `process.memoryUsage().heapUsed` sampled every 5 ms during the measured runs " +
-      "(GC forced before each run); it includes the ORM's own code and metadata, and garbage not yet collected.",
+      "(GC forced before each run); it includes the ORM's own code and metadata, and garbage not yet collected. " +
+      "The Contenders section gives each worker's max RSS (getrusage high-water mark over the whole process life, " +
+      "set-up and the counting instance included).",
     "- Each contender uses its library's documented way of loading a nested graph; see the Contenders section and the files in `contenders/`.",
     "",
   );
@@ -190,7 +195,8 @@ function describeRuns(plan: BenchPlan): string {
     .map(
       (w) =>
         `${w.id.toUpperCase()} ${w.warmups} warm-up + ${w.runs} measured run${w.runs === 1 ? "" : "s"}` +
-        (w.budgetMs ? ` (no more once a contender has spent ${w.budgetMs / 1000} s on them)` : ""),
+        (w.budgetMs ? ` (no more once a contender has spent ${w.budgetMs / 1000} s on them)` : "") +
+        (Number.isFinite(w.allowanceMs) ? ` (none beyond the first once all contenders' runs took ${w.allowanceMs / 1000} s)` : ""),
     )
     .join(", ")
     .concat(`; × ${plan.rounds} round${plan.rounds === 1 ? "" : "s"}`);
