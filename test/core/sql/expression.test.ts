@@ -1,7 +1,7 @@
 /** The expression language compiled to PostgreSQL text: exact SQL and exact params. */
 import { describe, expect, it } from "vitest";
 import {
-  and, ArgumentError, bindParams, cast, type ColumnExpression, columnSpec, compile, func, not, or, selectColumns, Table, types,
+  and, ArgumentError, bindParams, caseWhen, cast, type ColumnExpression, columnSpec, compile, func, literal, not, or, selectColumns, Table, types,
   type Predicate,
 } from "../../../src/index.js";
 import { User } from "../../fixtures/models.js";
@@ -148,6 +148,22 @@ describe("arithmetic, functions, casts, labels", () => {
 
   it("func rejects names that are not SQL function names", () => {
     expect(() => (func as Record<string, unknown>)["drop table x; --"]).toThrow(ArgumentError);
+  });
+});
+
+describe("CASE, negation, IS DISTINCT FROM, literals", () => {
+  it("caseWhen binds its results", () => {
+    const size = caseWhen([[c.age.ge(18), "adult"], [c.age.isNull(), "unknown"]], "minor");
+    const t = compile(selectColumns(size.label("size")).toSelectNode());
+    expect(t.sql).toBe("SELECT CASE WHEN users.age >= $1 THEN $2 WHEN users.age IS NULL THEN $3 ELSE $4 END AS size FROM users");
+    expect(bindParams(t)).toEqual([18, "adult", "unknown", "minor"]);
+  });
+
+  it("neg, isDistinctFrom, literal, concat", () => {
+    expect(where(c.id.neg().lt(0))).toEqual({ sql: "-users.id < $1", params: [0] });
+    expect(where(c.id.add(1).neg().lt(0))).toEqual({ sql: "-(users.id + $1) < $2", params: [1, 0] });
+    expect(where(c.age.isDistinctFrom(null))).toEqual({ sql: "users.age IS DISTINCT FROM $1", params: [null] });
+    expect(where(literal(1).add(c.id).eq(2))).toEqual({ sql: "($1 + users.id) = $2", params: [1, 2] });
   });
 });
 
