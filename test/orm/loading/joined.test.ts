@@ -76,6 +76,17 @@ describe.each(backends)("joinedload ($name)", (backend) => {
       expect(result).toEqual({ id: 4, orders: [13, 14, 15] });
     });
 
+    it("session.scalar() and session.get() are exempt from the unique() rule", async () => {
+      const { result, sql } = await inFreshSession(engine, async (s) => {
+        const viaScalar = await s.scalar(select(User).where(User.id.eq(4)).options(joinedload(User.orders)));
+        const viaGet = await s.get(User, 1, { options: [joinedload(User.orders)] });
+        return { scalar: [viaScalar!.id, sortedIds(viaScalar!.orders)], get: [viaGet!.id, sortedIds(viaGet!.orders)] };
+      });
+      expect(sql).toHaveLength(2);
+      for (const q of sql) expect(q).toMatch(/FROM users LEFT OUTER JOIN orders AS orders_1 ON users\.id = orders_1\.user_id WHERE users\.id = \$1$/);
+      expect(result).toEqual({ scalar: [4, [13, 14, 15]], get: [1, [10, 11]] });
+    });
+
     it(".unique().all() gives distinct parents from the repeated rows", async () => {
       const { result } = await inFreshSession(engine, async (s) => {
         const raw = await s.execute(select(User).where(User.id.eq(4)).options(joinedload(User.orders)));
