@@ -21,7 +21,7 @@ export { InstrumentedColumn, RelationshipAttribute } from "./orm/mapping/instrum
 export { select, EntitySelect } from "./orm/query/select.js";
 export { aliased } from "./orm/query/aliased.js";
 export {
-  selectinload, joinedload, subqueryload, immediateload, containsEager, raiseload, noload, defaultload, withLoaderCriteria, Load,
+  selectinload, joinedload, subqueryload, immediateload, containsEager, raiseload, noload, defaultload, withLoaderCriteria, load, Load,
 } from "./orm/loading/options.js";
 export { Session, type SessionOptions, type GetOptions } from "./orm/session/session.js";
 export { sessionmaker, type SessionFactory } from "./orm/session/sessionmaker.js";

@@ -48,10 +48,15 @@ export class Load<Spec = {}, Path extends readonly string[] = [], Through extend
     readonly steps: readonly LoadStep[],
     /** withLoaderCriteria: a condition on every load of one entity in the statement. */
     readonly entityCriteria?: { readonly mapper: Mapper; readonly where: Predicate },
+    /** Set by `load(User)`: the chain applies to this queried entity only ("*" then covers only it). */
+    readonly root?: Mapper,
   ) {}
 
   private then<S, P extends readonly string[], T extends string>(attribute: Attr | "*", strategy: StrategyKey, args: StrategyArgs = {}): Load<S, P, T> {
-    return new Load<S, P, T>([...this.steps, checkStep(attribute, strategy, args, this.steps)]);
+    if (this.root !== undefined && this.steps.length === 0 && attribute !== "*" && isRelationshipAttribute(attribute) && attribute.parent.mapper !== this.root) {
+      throw new ArgumentError(`load(${this.root.name}) cannot start with ${attribute.description}: start with a relationship of ${this.root.name}.`);
+    }
+    return new Load<S, P, T>([...this.steps, checkStep(attribute, strategy, args, this.steps)], undefined, this.root);
   }
 
   selectinload<K extends string>(attr: Attr<K>, args?: Pick<StrategyArgs, "recursionDepth">): Then<Spec, Path, K, Through> { return this.then(attr, "selectin", args); }
@@ -136,4 +141,14 @@ export const defaultload = <K extends string>(attr: Attr<K>) => root.defaultload
 export function withLoaderCriteria(entity: MappedClass | EntityStatics, where: Predicate): Load {
   const { mapper } = entityOf(entity, "withLoaderCriteria()");
   return new Load([], { mapper, where });
+}
+
+/**
+ * A chain rooted at one queried entity (SQLAlchemy's `Load(User)`): `load(User).raiseload("*")`
+ * makes every unloaded relationship of the User objects raise, but not those of objects the
+ * query's other loaders reach (a bare `raiseload("*")` covers those too).
+ */
+export function load(entity: MappedClass | EntityStatics): Load {
+  const { mapper } = entityOf(entity, "load()");
+  return new Load([], undefined, mapper);
 }

@@ -83,8 +83,12 @@ export function buildPathTree(entity: EntityLike, loads: readonly AnyLoad[], roo
   for (const load of loads) {
     const [first] = load.steps;
     if (first === undefined) continue;
+    if (load.root !== undefined && load.root !== entity.mapper) continue;
     if (first.attribute === "*") {
-      if (load.steps.length === 1) root.queryWide = first.strategy as LazyOverride;
+      if (load.steps.length === 1) {
+        if (load.root !== undefined) top.wildcard = first.strategy as LazyOverride;
+        else root.queryWide = first.strategy as LazyOverride;
+      }
       continue;
     }
     if (first.attribute.parent.mapper !== entity.mapper) continue;
