@@ -19,10 +19,14 @@ export function setupJoined(qb: QueryBuilder, child: ChildLoad, parentSlot: numb
   const parentFrom = qb.slotFroms[parentSlot]!;
   const target = child.targetEntity ?? new AliasedEntity(rel.target, undefined);
   // `User.orders.and(Order.total.gt(100))` names the orders table; the join is to an anonymous
-  // alias of it, so the criteria are re-pointed at that alias (SQLAlchemy's ClauseAdapter).
-  const criteria = child.criteria !== undefined && child.targetEntity === undefined
-    ? adaptCriteria(child.criteria, rel.target.table.node, target.fromNode)
-    : child.criteria;
+  // alias of it, so the criteria are re-pointed at that alias (SQLAlchemy's ClauseAdapter). The
+  // parent's table likewise becomes the alias the parent is read from here (a deeper eager alias,
+  // or the LIMIT wrapper's derived table, whose columns keep their names). The target wins for a
+  // self-referential relationship.
+  const swaps = new Map<TableNode, TableNode | AliasNode>();
+  if (parentFrom.kind === "alias") swaps.set(rel.parent.table.node, parentFrom);
+  if (child.targetEntity === undefined) swaps.set(rel.target.table.node, target.fromNode);
+  const criteria = child.criteria !== undefined && swaps.size > 0 ? adaptCriteria(child.criteria, swaps) : child.criteria;
   const step = relationshipJoin(rel, parentFrom, target.fromNode, criteria);
   if (!child.args.innerjoin || !nestInnerJoin(qb, parentFrom, step.right, step.on)) {
     qb.joinTo(parentFrom, step.right, step.on, child.args.innerjoin ? "inner" : "left");
@@ -61,8 +65,8 @@ function nestInnerJoin(qb: QueryBuilder, parent: TableNode | AliasNode, right: F
   return false;
 }
 
-/** `criteria` with every column of `table` read from `alias` instead (unchanged subtrees are kept as they are). */
-function adaptCriteria(criteria: Predicate, table: TableNode, alias: TableNode | AliasNode): Predicate {
+/** `criteria` with the columns of each table in `swaps` read from its replacement (unchanged subtrees are kept as they are). */
+function adaptCriteria(criteria: Predicate, swaps: ReadonlyMap<TableNode, TableNode | AliasNode>): Predicate {
   const adapt = (value: unknown): unknown => {
     if (Array.isArray(value)) {
       const items = value.map(adapt);
@@ -70,11 +74,14 @@ function adaptCriteria(criteria: Predicate, table: TableNode, alias: TableNode |
     }
     if (typeof value !== "object" || value === null || typeof (value as { kind?: unknown }).kind !== "string") return value;
     const node = value as { readonly kind: string } & Record<string, unknown>;
-    if (node.kind === "column") return node.from === table ? freeze({ ...node, from: alias }) : node;
-    // Binds carry values, tables and aliases are FROM items; a subquery that selects FROM the
-    // table itself refers to its own rows, not the joined ones.
+    if (node.kind === "column") {
+      const to = swaps.get(node.from as TableNode);
+      return to === undefined || to === node.from ? node : freeze({ ...node, from: to });
+    }
+    // Binds carry values, tables and aliases are FROM items; a subquery that selects FROM one of
+    // the tables itself refers to its own rows, not the joined ones.
     if (node.kind === "bind" || node.kind === "table" || node.kind === "alias") return node;
-    if (node.kind === "select" && (node.from as readonly FromNode[]).some((f) => leafFroms(f).includes(table))) return node;
+    if (node.kind === "select" && (node.from as readonly FromNode[]).some((f) => leafFroms(f).some((l) => swaps.has(l as TableNode)))) return node;
     let changed = false;
     const copy: Record<string, unknown> = {};
     for (const [key, v] of Object.entries(node)) {
