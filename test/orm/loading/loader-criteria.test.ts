@@ -69,6 +69,17 @@ describe.each(backends)("loader criteria ($name)", (backend) => {
     expect(result.map((u) => [u.id, sortedIds(u.orders)])).toEqual([[1, [11]], [2, [12]]]);
   });
 
+  it("joinedload criteria that name the parent follow it into the LIMIT wrapper", async () => {
+    // Orders whose total exceeds 100 × the user's id: user 1 → 11 (150); user 2 → 12 (300).
+    const { result, sql, params } = await inFreshSession(engine, async (s) =>
+      (await s.scalars(select(User).orderBy(User.id).limit(2).options(joinedload(User.orders.and(Order.total.gt(User.id.mul(100))))))).unique().all(),
+    );
+    expect(sql).toHaveLength(1);
+    expect(sql[0]).toMatch(/\) AS anon_1 LEFT OUTER JOIN orders AS orders_1 ON anon_1\.id = orders_1\.user_id AND orders_1\.total > \(anon_1\.id \* \$2\) ORDER BY anon_1\.id$/);
+    expect(params[0]).toEqual([2, 100]);
+    expect(result.map((u) => [u.id, sortedIds(u.orders)])).toEqual([[1, [11]], [2, [12]]]);
+  });
+
   it("subqueryload criteria go into the join to the children", async () => {
     const { result, sql, params } = await inFreshSession(engine, async (s) =>
       (await s.scalars(select(User).orderBy(User.id).options(subqueryload(User.orders.and(Order.total.gt(100)))))).all(),
