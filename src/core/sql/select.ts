@@ -3,6 +3,7 @@
  * cached and extended (the ORM's entity select extends this class and keeps its own extra state:
  * `generate` copies every own field of the subclass too).
  */
+import { forEachColumnSource } from "../compiler/compiler.js";
 import { ArgumentError } from "../errors.js";
 import { ColumnExpression, Table, TableAlias, type ColumnSpec } from "../schema/table.js";
 import { coerceOperand, describeValue, Expression, OrderBy, type Predicate, type SelectLike } from "./expression.js";
@@ -79,6 +80,12 @@ export class Select<Row = unknown[]> implements SelectLike {
     for (const col of this.state.columns) {
       const node = col.kind === "label" ? col.expr : col;
       if (node.kind === "column") return node.from;
+    }
+    // No plain column: the first table an expression reads, e.g. select(func.count(Order.id)).join(User, ...).
+    for (const col of this.state.columns) {
+      let source: FromNode | undefined;
+      forEachColumnSource(col, (s) => { source ??= s; });
+      if (source !== undefined) return source;
     }
     throw new ArgumentError("join(): the statement has no FROM to join to; call selectFrom() first.");
   }
