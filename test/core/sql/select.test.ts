@@ -176,6 +176,13 @@ describe("joins", () => {
     });
   });
 
+  it("join() starts from the first table an expression column reads when no plain column is selected", () => {
+    expect(sqlOf(selectColumns(func.count(o.id), func.lower(u.name)).join(users, o.userId.eq(u.id)))).toEqual({
+      sql: "SELECT CAST(count(orders.id) AS integer), lower(users.name) FROM orders JOIN users ON orders.user_id = users.id",
+      params: [],
+    });
+  });
+
   it("join() with no FROM to start from is an ArgumentError", () => {
     expect(() => selectColumns(func.now()).join(orders, o.id.eq(1))).toThrow(/no FROM to join to; call selectFrom\(\) first/);
   });
