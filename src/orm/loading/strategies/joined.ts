@@ -109,16 +109,27 @@ class SubqueryEntity implements EntityLike {
  * so the limit counts parents, not joined rows. The ORDER BY is repeated on the subquery's columns.
  */
 export function wrapForLimit(base: SelectNode, entity: EntityLike): { from: AliasNode; entity: EntityLike; orderBy: readonly OrderByNode[] } {
-  const alias: AliasNode = freeze({ kind: "alias", of: base, name: undefined, id: nextAliasId() });
-  const names = outputNames(base);
+  const entityIndex = (o: OrderByNode): number =>
+    o.expr.kind === "column" && o.expr.from === entity.fromNode ? entity.mapper.columns.findIndex((c) => c.spec.name === (o.expr as { name: string }).name) : -1;
+  // ORDER BY terms that are not the entity's own columns (another table's column, an expression)
+  // leave the subquery as extra columns, so the outer query can repeat them (as SQLAlchemy does).
+  const extra = base.orderBy.filter((o) => entityIndex(o) < 0);
+  const inner: SelectNode = extra.length === 0 ? base : freeze({
+    ...base,
+    columns: [...base.columns, ...extra.map((o, k) => freeze({ kind: "label", expr: o.expr, name: `order_by_${k}` } as const))],
+  });
+  const alias: AliasNode = freeze({ kind: "alias", of: inner, name: undefined, id: nextAliasId() });
+  const names = outputNames(inner);
   const cols = entity.mapper.columns.map((c, i) => {
     const col = new ColumnExpression({ ...c.spec, name: names[i]! }, alias, c.key) as unknown as InstrumentedColumn;
     return col;
   });
-  const orderBy = base.orderBy.flatMap((o): OrderByNode[] => {
-    if (o.expr.kind !== "column" || o.expr.from !== entity.fromNode) return [];
-    const i = entity.mapper.columns.findIndex((c) => c.spec.name === (o.expr as { name: string }).name);
-    return i < 0 ? [] : [freeze({ ...o, expr: cols[i]!.node })];
+  let k = 0;
+  const orderBy = base.orderBy.map((o): OrderByNode => {
+    const i = entityIndex(o);
+    if (i >= 0) return freeze({ ...o, expr: cols[i]!.node });
+    const name = names[base.columns.length + k++]!;
+    return freeze({ ...o, expr: freeze({ kind: "column", from: alias, name, type: { sql: "unknown" } } as const) });
   });
   return { from: alias, entity: new SubqueryEntity(entity.mapper, alias, cols), orderBy };
 }
