@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { joinedload, select, selectinload, subqueryload, type Engine } from "../../../src/index.js";
-import { Order, User } from "../../fixtures/models.js";
+import { Invoice, Order, User } from "../../fixtures/models.js";
 import { backends } from "../../support/backends.js";
 import { freshEngine, ids, inFreshSession, sortedIds } from "./support.js";
 
@@ -99,6 +99,21 @@ describe.each(backends)("eager loading with LIMIT/OFFSET ($name)", (backend) => 
       );
       expect(sql[0]).toMatch(/ORDER BY users\.id DESC LIMIT \$1\) AS anon_1 .* ORDER BY anon_1\.id DESC$/);
       expect(result.map((u) => [u.id, sortedIds(u.orders)])).toEqual([[4, [13, 14, 15]]]);
+    });
+
+    it("an ORDER BY on another table leaves the subquery as a column and is repeated outside", async () => {
+      const { result, sql, params } = await inFreshSession(engine, async (s) =>
+        (await s.scalars(select(User).join(User.invoice).orderBy(Invoice.amount.desc(), User.id).limit(2).options(joinedload(User.orders)))).unique().all(),
+      );
+      expect(sql).toEqual([
+        "SELECT anon_1.id, anon_1.email, anon_1.tenant_id, orders_1.id, orders_1.user_id, orders_1.total, orders_1.created_at " +
+          `FROM (SELECT ${USER_COLUMNS}, invoices.amount AS order_by_0 FROM users JOIN invoices ON users.id = invoices.user_id ` +
+          "ORDER BY invoices.amount DESC, users.id LIMIT $1) AS anon_1 " +
+          "LEFT OUTER JOIN orders AS orders_1 ON anon_1.id = orders_1.user_id ORDER BY anon_1.order_by_0 DESC, anon_1.id",
+      ]);
+      expect(params[0]).toEqual([2]);
+      // Invoice amounts: user 4 → 20, user 1 → 9.5.
+      expect(result.map((u) => [u.id, sortedIds(u.orders)])).toEqual([[4, [13, 14, 15]], [1, [10, 11]]]);
     });
 
     it("a scalar joinedload is not wrapped: the limit counts orders", async () => {
