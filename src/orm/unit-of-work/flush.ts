@@ -207,6 +207,9 @@ async function insertBatch(session: FlushSession, mapper: Mapper, objs: readonly
       const values: Record<string, unknown> = {};
       for (const c of given) values[c.spec.name] = group[0]![STATE].values[c.index];
       stmt = stmt.values(values);
+    } else if (given.some((c) => c.spec.type.sql.endsWith("[]"))) {
+      // unnest() would flatten array columns: multi-row VALUES keeps them whole.
+      stmt = stmt.values(group.map((o) => Object.fromEntries(given.map((c) => [c.spec.name, o[STATE].values[c.index]]))));
     } else {
       stmt = stmt.fromArrays(given.map((c) => c.spec.name), given.map((c) => group.map((o) => o[STATE].values[c.index])));
     }
