@@ -333,24 +333,8 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Async
 
   async rollback(): Promise<void> {
     await this.guard("rollback()", async () => {
-      const connection = this.connection;
-      this.connection = undefined;
-      if (connection !== undefined) {
-        try {
-          if (this.failure === undefined) await connection.rollback();
-        } finally {
-          await connection.release();
-        }
-      }
-      this.failure = undefined;
-      this.restoreKeys();
-      // Objects inserted in the rolled-back transaction never existed; deleted ones are back.
-      for (const obj of this.flushedInTransaction) {
-        const state = obj[STATE];
-        this.identityMap.delete(state.mapper, state.identityKey);
-        state.status = "transient";
-        state.session = undefined;
-      }
+      await this.endTransaction();
+      // Deleted objects are back.
       for (const obj of this.pending) {
         obj[STATE].status = "transient";
         obj[STATE].session = undefined;
@@ -369,13 +353,15 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Async
     });
   }
 
-  /** Ends the transaction (rolling back anything uncommitted) and detaches every object. */
-  async close(): Promise<void> {
-    // As SQLAlchemy's close(): the transaction is rolled back on the connection, but the objects
-    // are not expired. They are detached with what they had loaded (only rollback() expires).
-    await this.guard("close()", async () => {
-      const connection = this.connection;
-      this.connection = undefined;
+  /**
+   * Rolls back and releases the connection, restores keys changed in the transaction, and makes
+   * the objects inserted in it transient again (they never existed): the part rollback() and
+   * close() share.
+   */
+  private async endTransaction(): Promise<void> {
+    const connection = this.connection;
+    this.connection = undefined;
+    try {
       if (connection !== undefined) {
         try {
           if (this.failure === undefined) await connection.rollback();
@@ -383,16 +369,26 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Async
           await connection.release();
         }
       }
-    });
-    this.failure = undefined;
-    this.restoreKeys();
-    // Objects inserted in the rolled-back transaction never existed.
-    for (const obj of this.flushedInTransaction) {
-      const state = obj[STATE];
-      this.identityMap.delete(state.mapper, state.identityKey);
-      state.status = "transient";
-      state.session = undefined;
+    } finally {
+      this.failure = undefined;
+      this.restoreKeys();
+      for (const obj of this.flushedInTransaction) {
+        const state = obj[STATE];
+        this.identityMap.delete(state.mapper, state.identityKey);
+        state.status = "transient";
+        state.session = undefined;
+      }
     }
+  }
+
+  /** Ends the transaction (rolling back anything uncommitted) and detaches every object. */
+  async close(): Promise<void> {
+    // As SQLAlchemy's close(): the transaction is rolled back on the connection, but the objects
+    // are not expired. They are detached with what they had loaded (only rollback() expires).
+    // An engine disposed first has closed the connection already; closing still detaches objects.
+    await this.guard("close()", () => this.endTransaction().catch((e: unknown) => {
+      if (!(e instanceof ResourceClosedError)) throw e;
+    }));
     this.flushedInTransaction = [];
     this.deletedInTransaction = [];
     for (const obj of this.identityMap.all()) {
