@@ -116,9 +116,10 @@ function build(stmt: EntitySelect<readonly unknown[]>): CompiledQuery {
     }
   }
 
-  // A LIMIT/OFFSET/DISTINCT must count parents, not joined rows: wrap first (SQLAlchemy does the same).
+  // A LIMIT/OFFSET/DISTINCT/GROUP BY must see parents, not joined rows: wrap first (SQLAlchemy does the same).
   const collectionJoins = [...trees.values()].some((t) => t.eagerChildren().some((c) => c.strategy === "joined" && c.rel.uselist));
-  const needsWrap = collectionJoins && (state.limit !== undefined || state.offset !== undefined || state.distinct) && entityItems.length === 1;
+  const needsWrap = collectionJoins && entityItems.length === 1 &&
+    (state.limit !== undefined || state.offset !== undefined || state.distinct || state.groupBy.length > 0);
   const items: (EntitySlot | ExpressionSlot)[] = [];
   let where: ExprNode | undefined = state.where;
   if (criteriaWhere !== undefined) where = where === undefined ? criteriaWhere : and(new Expression<boolean>(where), new Expression<boolean>(criteriaWhere)).node;
@@ -126,16 +127,21 @@ function build(stmt: EntitySelect<readonly unknown[]>): CompiledQuery {
   let orderBy = state.orderBy;
   let limit = state.limit, offset = state.offset, distinct = state.distinct, groupBy = state.groupBy, having = state.having;
   let rootEntityOverride: EntityLike | undefined;
+  let wrappedColumn: ((index: number) => ExprNode) | undefined;
   if (needsWrap) {
     const wrapped = wrapForLimit(base, entityItems[0]!.entity);
     froms = [wrapped.from];
     rootEntityOverride = wrapped.entity;
+    wrappedColumn = wrapped.column;
     orderBy = wrapped.orderBy;
     where = undefined; limit = undefined; offset = undefined; distinct = false; groupBy = []; having = undefined;
   }
   const qb = new QueryBuilder(froms);
+  // Position in the base select's columns: a wrapped statement's expressions are read from the wrapper.
+  let baseIndex = 0;
   for (const item of stmt.orm.items) {
     if (item.kind === "entity") {
+      baseIndex += item.entity.columns().length;
       const entity = rootEntityOverride ?? item.entity;
       const node = trees.get(item.entity)!;
       const offsetInRow = qb.addColumns(entity);
@@ -144,7 +150,8 @@ function build(stmt: EntitySelect<readonly unknown[]>): CompiledQuery {
     } else {
       qb.slotFroms.push(undefined as unknown as TableNode);
       items.push({ kind: "expression", offset: qb.columns.length });
-      qb.columns.push(item.expr.node);
+      qb.columns.push(wrappedColumn === undefined ? item.expr.node : wrappedColumn(baseIndex));
+      baseIndex += 1;
     }
   }
   items.forEach((slot, i) => {

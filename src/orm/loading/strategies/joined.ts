@@ -108,7 +108,11 @@ class SubqueryEntity implements EntityLike {
  * AS anon_1 LEFT OUTER JOIN orders AS orders_1 ON anon_1.id = orders_1.user_id ORDER BY anon_1.id`,
  * so the limit counts parents, not joined rows. The ORDER BY is repeated on the subquery's columns.
  */
-export function wrapForLimit(base: SelectNode, entity: EntityLike): { from: AliasNode; entity: EntityLike; orderBy: readonly OrderByNode[] } {
+export function wrapForLimit(base: SelectNode, entity: EntityLike): {
+  from: AliasNode; entity: EntityLike; orderBy: readonly OrderByNode[];
+  /** The wrapper's column for `base.columns[index]` (a selected expression, read from outside). */
+  column(index: number): ExprNode;
+} {
   const entityIndex = (o: OrderByNode): number =>
     o.expr.kind === "column" && o.expr.from === entity.fromNode ? entity.mapper.columns.findIndex((c) => c.spec.name === (o.expr as { name: string }).name) : -1;
   // ORDER BY terms that are not the entity's own columns (another table's column, an expression)
@@ -124,12 +128,12 @@ export function wrapForLimit(base: SelectNode, entity: EntityLike): { from: Alia
     const col = new ColumnExpression({ ...c.spec, name: names[i]! }, alias, c.key) as unknown as InstrumentedColumn;
     return col;
   });
+  const column = (index: number): ExprNode => freeze({ kind: "column", from: alias, name: names[index]!, type: { sql: "unknown" } } as const);
   let k = 0;
   const orderBy = base.orderBy.map((o): OrderByNode => {
     const i = entityIndex(o);
     if (i >= 0) return freeze({ ...o, expr: cols[i]!.node });
-    const name = names[base.columns.length + k++]!;
-    return freeze({ ...o, expr: freeze({ kind: "column", from: alias, name, type: { sql: "unknown" } } as const) });
+    return freeze({ ...o, expr: column(base.columns.length + k++) });
   });
-  return { from: alias, entity: new SubqueryEntity(entity.mapper, alias, cols), orderBy };
+  return { from: alias, entity: new SubqueryEntity(entity.mapper, alias, cols), orderBy, column };
 }
