@@ -4,7 +4,7 @@
  * collection wraps the parent select in a subquery so the join cannot eat into the limit.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { joinedload, select, selectinload, subqueryload, type Engine } from "../../../src/index.js";
+import { func, joinedload, select, selectinload, subqueryload, type Engine } from "../../../src/index.js";
 import { Invoice, Order, User } from "../../fixtures/models.js";
 import { backends } from "../../support/backends.js";
 import { freshEngine, ids, inFreshSession, sortedIds } from "./support.js";
@@ -114,6 +114,30 @@ describe.each(backends)("eager loading with LIMIT/OFFSET ($name)", (backend) => 
       expect(params[0]).toEqual([2]);
       // Invoice amounts: user 4 → 20, user 1 → 9.5.
       expect(result.map((u) => [u.id, sortedIds(u.orders)])).toEqual([[4, [13, 14, 15]], [1, [10, 11]]]);
+    });
+
+    it("GROUP BY with a selected aggregate is wrapped too; the aggregate is read from the subquery", async () => {
+      const { result, sql, params } = await inFreshSession(engine, async (s) =>
+        (await s.execute(
+          select(User, func.count(Order.id)).join(User.orders).groupBy(User.id).orderBy(User.id).limit(2).options(joinedload(User.orders)),
+        )).unique().all().map(([u, n]) => [u.id, n, sortedIds(u.orders)]),
+      );
+      expect(sql).toHaveLength(1);
+      expect(sql[0]).toMatch(
+        /^SELECT anon_1\.id, anon_1\.email, anon_1\.tenant_id, anon_1\.anon, orders_1\.id, .* FROM \(SELECT users\.id, users\.email, users\.tenant_id, .*count\(orders\.id\).* AS anon FROM users JOIN orders ON users\.id = orders\.user_id GROUP BY users\.id ORDER BY users\.id LIMIT \$1\) AS anon_1 LEFT OUTER JOIN orders AS orders_1 ON anon_1\.id = orders_1\.user_id ORDER BY anon_1\.id$/,
+      );
+      expect(params[0]).toEqual([2]);
+      expect(result).toEqual([[1, 2, [10, 11]], [2, 1, [12]]]);
+    });
+
+    it("GROUP BY without LIMIT: the joined collection is not counted into the groups", async () => {
+      const { result, sql } = await inFreshSession(engine, async (s) =>
+        (await s.execute(select(User, func.count(Order.id)).join(User.orders).groupBy(User.id).orderBy(User.id).options(joinedload(User.orders))))
+          .unique().all().map(([u, n]) => [u.id, n, sortedIds(u.orders)]),
+      );
+      expect(sql).toHaveLength(1);
+      expect(sql[0]).toMatch(/GROUP BY users\.id ORDER BY users\.id\) AS anon_1 LEFT OUTER JOIN orders AS orders_1/);
+      expect(result).toEqual([[1, 2, [10, 11]], [2, 1, [12]], [4, 3, [13, 14, 15]]]);
     });
 
     it("a scalar joinedload is not wrapped: the limit counts orders", async () => {
