@@ -151,7 +151,7 @@ function mapperOrder(mappers: readonly Mapper[]): Mapper[] {
     .concat(mappers.filter((other) => other.relationships.some((r) => r.direction === "one-to-many" && r.target === m))));
 }
 
-function checkInsertable(obj: Instrumented, willBeSet: Set<number>): void {
+function checkInsertable(obj: Instrumented, willBeSet: () => Set<number>): void {
   const state = obj[STATE];
   for (const col of state.mapper.columns) {
     const v = state.values[col.index];
@@ -161,7 +161,7 @@ function checkInsertable(obj: Instrumented, willBeSet: Set<number>): void {
       state.values[col.index] = typeof spec.default === "function" ? (spec.default as () => unknown)() : spec.default;
       continue;
     }
-    if (spec.nullable || spec.serverDefault !== undefined || spec.autoincrement || willBeSet.has(col.index)) continue;
+    if (spec.nullable || spec.serverDefault !== undefined || spec.autoincrement || willBeSet().has(col.index)) continue;
     throw new ArgumentError(
       `Cannot insert ${state.mapper.name}: ${state.mapper.name}.${col.key} is required (NOT NULL, no default) but was not set. ` +
         `Set it, or give the column .default(...) / .serverDefault("...") / .nullable(). Nothing was sent to the database.`,
@@ -186,7 +186,9 @@ async function insertBatch(session: FlushSession, mapper: Mapper, objs: readonly
   // Objects with the same set of given columns share one statement.
   const groups = new Map<string, Instrumented[]>();
   for (const obj of objs) {
-    const sig = obj[STATE].values.map((v) => (v === NOT_SET ? "0" : "1")).join("");
+    const values = obj[STATE].values;
+    let sig = "";
+    for (let i = 0; i < values.length; i++) sig += values[i] === NOT_SET ? "0" : "1";
     const list = groups.get(sig) ?? [];
     list.push(obj);
     groups.set(sig, list);
@@ -217,7 +219,8 @@ async function insertBatch(session: FlushSession, mapper: Mapper, objs: readonly
     const result = await session.run(stmt.node);
     if (result.rowCount !== group.length) throw new FlushError(`INSERT into ${mapper.table.name} affected ${result.rowCount} rows, expected ${group.length}.`);
     // RETURNING comes back in input order for INSERT ... SELECT FROM unnest (one scan of the arrays).
-    if (returned.length > 0) group.forEach((obj, i) => applyReturned(obj, returned.map((c) => c.index), result.rows[i]));
+    const returnedIndexes = returned.map((c) => c.index);
+    if (returned.length > 0) group.forEach((obj, i) => applyReturned(obj, returnedIndexes, result.rows[i]));
   }
 }
 
@@ -413,7 +416,8 @@ export async function flush(session: FlushSession): Promise<void> {
   const dirty = [...session.dirty].filter((o) => o[STATE].status === "persistent");
   const owners = collectionOwners([...pending, ...dirty]);
   // Validate everything before the first statement: a flush never half-writes bad input.
-  for (const obj of pending) checkInsertable(obj, relationshipFilled(obj, owners));
+  // The foreign keys relationships will fill are worked out only when a required column is unset.
+  for (const obj of pending) checkInsertable(obj, () => relationshipFilled(obj, owners));
   const mappers = [...new Set([...pending, ...dirty, ...session.deleted].map((o) => o[STATE].mapper))];
   const order = mapperOrder(mappers);
   for (const mapper of order) {
@@ -423,7 +427,8 @@ export async function flush(session: FlushSession): Promise<void> {
       await insertBatch(session, mapper, wave);
       for (const obj of wave) {
         const state = obj[STATE];
-        state.identityKey = identityKey(pkValues(obj));
+        const pk = state.mapper.primaryKey;
+        state.identityKey = pk.length === 1 ? state.values[pk[0]!.index] : identityKey(pkValues(obj));
         session.registerPersistent(obj);
       }
     }
@@ -435,8 +440,9 @@ export async function flush(session: FlushSession): Promise<void> {
   const toUpdate = new Set([...dirty, ...deassociated, ...[...owners.keys()].filter((c) => c[STATE].status === "persistent" && c[STATE].changes?.size)]);
   for (const obj of toUpdate) if (!pending.includes(obj)) await updateDirty(session, obj);
   const associations: AssociationRows = new Map();
-  for (const obj of pending) await collectAssociations(session, obj, true, associations);
-  for (const obj of dirty) await collectAssociations(session, obj, false, associations);
+  const hasSecondary = (obj: Instrumented): boolean => obj[STATE].mapper.relationships.some((r) => r.direction === "many-to-many");
+  for (const obj of pending) if (hasSecondary(obj)) await collectAssociations(session, obj, true, associations);
+  for (const obj of dirty) if (hasSecondary(obj)) await collectAssociations(session, obj, false, associations);
   await writeAssociations(session, associations);
   await deleteObjects(session, order);
   for (const obj of [...pending, ...toUpdate]) {
