@@ -13,6 +13,7 @@ export interface Models {
   Order: Order;
   Invoice: Invoice;
   Product: Product;
+  Node: TreeNode;
 }
 
 export const Base = declarativeBase<Models>();
@@ -58,4 +59,13 @@ export const orderProducts = Base.table("order_products", {
   product_id: column.integer().references("products.id").primaryKey(),
 });
 
-Base.register({ User, Order, Invoice, Product });
+/** A self-referential tree (adjacency list): `children` is one-to-many, `parent` many-to-one. */
+export class TreeNode extends Base.entity("nodes", {
+  id: column.integer().primaryKey(),
+  parentId: column.integer().references("nodes.id").nullable(),
+  name: column.text(),
+  children: Base.many("Node", { backPopulates: "parent" }),
+  parent: Base.one("Node", { backPopulates: "children" }),
+}) {}
+
+Base.register({ User, Order, Invoice, Product, Node: TreeNode });
