@@ -50,8 +50,8 @@ export class QueryBuilder {
   columns: ExprNode[] = [];
   froms: FromNode[];
   readonly joined: JoinedSlot[] = [];
-  /** Slot index -> the FROM node the slot's entity columns come from. */
-  readonly slotFroms: (TableNode | AliasNode)[] = [];
+  /** Slot index -> the FROM node the slot's entity columns come from (undefined for an expression slot). */
+  readonly slotFroms: (TableNode | AliasNode | undefined)[] = [];
   requiresUnique = false;
   constructor(froms: readonly FromNode[]) {
     this.froms = [...froms];
@@ -148,7 +148,7 @@ function build(stmt: EntitySelect<readonly unknown[]>): CompiledQuery {
       qb.slotFroms.push(entity.fromNode);
       items.push({ kind: "entity", mapper: entity.mapper, offset: offsetInRow, node });
     } else {
-      qb.slotFroms.push(undefined as unknown as TableNode);
+      qb.slotFroms.push(undefined);
       items.push({ kind: "expression", offset: qb.columns.length });
       qb.columns.push(wrappedColumn === undefined ? item.expr.node : wrappedColumn(baseIndex));
       baseIndex += 1;

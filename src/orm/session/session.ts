@@ -13,7 +13,7 @@ import { describeValue } from "../../core/sql/expression.js";
 import type { StatementNode } from "../../core/sql/nodes.js";
 import { Select } from "../../core/sql/select.js";
 import { DetachedInstanceError, PendingRollbackError } from "../errors.js";
-import { ENTITY, entityOf, type EntityStatics, type MappedClass } from "../mapping/declarative.js";
+import { entityOf, type EntityStatics, type MappedClass } from "../mapping/declarative.js";
 import { identityKey } from "../mapping/identity-key.js";
 import { EXPIRED, instanceRepr, NOT_SET, STATE, stateOf, type Instrumented, type SessionLink } from "../mapping/instance-state.js";
 import type { Mapper } from "../mapping/mapper.js";
@@ -538,4 +538,3 @@ function normalizeKey(mapper: Mapper, key: unknown): unknown[] {
   throw new ArgumentError(`get(${mapper.name}): the primary key has ${pk.length} columns; pass [${pk.map((c) => c.key).join(", ")}] or an object.`);
 }
 
-export { ENTITY };
