@@ -7,7 +7,7 @@ import { describeValue } from "../../core/sql/expression.js";
 import { isRelationshipAttribute, type RelationshipAttribute } from "../mapping/instrumented.js";
 import type { Predicate } from "../../core/sql/expression.js";
 import type { Mapper } from "../mapping/mapper.js";
-import type { Nest } from "../typing/loaded.js";
+import type { EntityBrand, LoadedMark, QueryWide, TableOf, UnloadedMark, Under } from "../typing/loaded.js";
 import { entityOf, type MappedClass, type EntityStatics } from "../mapping/declarative.js";
 
 export type StrategyKey =
@@ -30,20 +30,45 @@ export interface LoadStep {
   readonly args: StrategyArgs;
 }
 
-type Attr<K extends string = string> = RelationshipAttribute<unknown, unknown, boolean, K>;
+/**
+ * A relationship attribute that may follow a step reaching table `At` (any table at the start of
+ * a chain): its owner's brand must be `At`, so `selectinload(User.orders).selectinload(User.invoice)`
+ * does not compile ("Type '"users"' is not assignable to type '"orders"'").
+ */
+type Step<At extends string> = RelationshipAttribute<EntityBrand<At, string>, unknown, boolean, string>;
+type OwnerOf<A> = A extends RelationshipAttribute<EntityBrand<infer O extends string, string>, unknown, boolean, string> ? O : string;
+type TargetOf<A> = A extends RelationshipAttribute<unknown, infer T, boolean, string> ? T : unknown;
+type KeyOf<A> = A extends RelationshipAttribute<unknown, unknown, boolean, infer K extends string> ? K : string;
 
-/** A loading step at the end of `Path`: the spec gains the path (typing/loaded.ts). */
-type Then<Spec, Path extends readonly string[], K extends string, Through extends string> =
-  Load<Spec & Nest<[...Path, K], Through>, [...Path, K], Through>;
+/** The root a chain gets from its first step: load(User) keeps its entity; a bare chain takes the step's owner. */
+type RootAfter<Path extends readonly string[], Root extends string, O extends string> = Path extends readonly [] ? (string extends Root ? O : Root) : Root;
+
+/** A step that loads `K` at the end of `Path`, continuing at `T`'s table. */
+type Then<Spec, Path extends readonly string[], A, Through extends string, Root extends string> =
+  Load<Spec & Under<Path, { readonly [P in KeyOf<A>]: LoadedMark }>, [...Path, KeyOf<A>], Through, TableOf<TargetOf<A>>, RootAfter<Path, Root, OwnerOf<A>>>;
+
+/** raiseload/noload: `K` (or with "*", every eager default at this point) stays unloaded. */
+type Unloads<Spec, Path extends readonly string[], K extends string, Through extends string, At extends string, Root extends string, O extends string> =
+  Load<Spec & Under<Path, { readonly [P in K]: UnloadedMark }>, Path, Through, At, RootAfter<Path, Root, O>>;
+type UnloadsStep<Spec, Path extends readonly string[], A, Through extends string, At extends string, Root extends string> =
+  Unloads<Spec, Path, KeyOf<A>, Through, At, Root, OwnerOf<A>>;
+
+/** A bare raiseload("*") / noload("*"): every relationship of every object the query loads. */
+type UnloadsAll<Spec, Path extends readonly string[], Through extends string, At extends string, Root extends string> =
+  Path extends readonly [] ? string extends Root ? Load<Spec & QueryWide, Path, Through, At, Root>
+  : Unloads<Spec, Path, "*", Through, At, Root, Root> : Unloads<Spec, Path, "*", Through, At, Root, Root>;
 
 /**
- * A chain of loader steps from the queried entity. Immutable, like statements. `Spec` is what the
- * chain loads, for the result's type; `Path` is where the chain currently is.
+ * A chain of loader steps from the queried entity. Immutable, like statements. For the result's
+ * type: `Spec` is what the chain loads, `Path` where the chain is, `At` the table it has reached
+ * (what the next step must start from) and `Root` the queried entity it applies to ("string": any).
  */
-export class Load<Spec = {}, Path extends readonly string[] = [], Through extends string = never> {
+export class Load<Spec = {}, Path extends readonly string[] = [], Through extends string = never, At extends string = string, Root extends string = string> {
   declare readonly __spec?: Spec;
   declare readonly __path?: Path;
   declare readonly __through?: Through;
+  declare readonly __at?: At;
+  declare readonly __root?: Root;
   constructor(
     readonly steps: readonly LoadStep[],
     /** withLoaderCriteria: a condition on every load of one entity in the statement. */
@@ -52,35 +77,61 @@ export class Load<Spec = {}, Path extends readonly string[] = [], Through extend
     readonly root?: Mapper,
   ) {}
 
-  private then<S, P extends readonly string[], T extends string>(attribute: Attr | "*", strategy: StrategyKey, args: StrategyArgs = {}): Load<S, P, T> {
+  // The type arguments of the result are the callers' (the typed methods below): at run time a
+  // Load is only its steps.
+  private then<L>(attribute: unknown, strategy: StrategyKey, args: StrategyArgs = {}): L {
     if (this.root !== undefined && this.steps.length === 0 && attribute !== "*" && isRelationshipAttribute(attribute) && attribute.parent.mapper !== this.root) {
       throw new ArgumentError(`load(${this.root.name}) cannot start with ${attribute.description}: start with a relationship of ${this.root.name}.`);
     }
-    return new Load<S, P, T>([...this.steps, checkStep(attribute, strategy, args, this.steps)], undefined, this.root);
+    return new Load([...this.steps, checkStep(attribute, strategy, args, this.steps)], undefined, this.root) as L;
   }
 
-  selectinload<K extends string>(attr: Attr<K>, args?: Pick<StrategyArgs, "recursionDepth">): Then<Spec, Path, K, Through> { return this.then(attr, "selectin", args); }
-  joinedload<K extends string>(attr: Attr<K>, args?: Pick<StrategyArgs, "innerjoin">): Then<Spec, Path, K, Through> { return this.then(attr, "joined", args); }
-  subqueryload<K extends string>(attr: Attr<K>): Then<Spec, Path, K, Through> { return this.then(attr, "subquery"); }
-  immediateload<K extends string>(attr: Attr<K>): Then<Spec, Path, K, Through> { return this.then(attr, "immediate"); }
-  containsEager<K extends string>(attr: Attr<K>): Then<Spec, Path, K, Through> { return this.then(attr, "contains_eager"); }
-  /** The relationship stays unloaded (and raises on access): the type says not loaded. */
-  raiseload(attr: Attr | "*", args?: Pick<StrategyArgs, "sqlOnly">): Load<Spec, Path, Through> {
+  selectinload<A extends Step<At>>(attr: A, args?: Pick<StrategyArgs, "recursionDepth">): Then<Spec, Path, A, Through, Root> {
+    return this.then(attr, "selectin", args);
+  }
+  joinedload<A extends Step<At>>(attr: A, args?: Pick<StrategyArgs, "innerjoin">): Then<Spec, Path, A, Through, Root> {
+    return this.then(attr, "joined", args);
+  }
+  subqueryload<A extends Step<At>>(attr: A): Then<Spec, Path, A, Through, Root> {
+    return this.then(attr, "subquery");
+  }
+  immediateload<A extends Step<At>>(attr: A): Then<Spec, Path, A, Through, Root> {
+    return this.then(attr, "immediate");
+  }
+  containsEager<A extends Step<At>>(attr: A): Then<Spec, Path, A, Through, Root> {
+    return this.then(attr, "contains_eager");
+  }
+  /** The relationship stays unloaded (and raises on access): the type says not loaded, eager model default or not. */
+  raiseload<A extends Step<At>>(attr: A, args?: Pick<StrategyArgs, "sqlOnly">): UnloadsStep<Spec, Path, A, Through, At, Root>;
+  raiseload(attr: "*", args?: Pick<StrategyArgs, "sqlOnly">): UnloadsAll<Spec, Path, Through, At, Root>;
+  raiseload(attr: Attr | "*", args?: Pick<StrategyArgs, "sqlOnly">): AnyLoad {
     return this.then(attr, args?.sqlOnly ? "raise_on_sql" : "raise", args);
   }
-  noload(attr: Attr | "*"): Load<Spec, Path, Through> { return this.then(attr, "noload"); }
+  /** The relationship reads as empty and never loads; typed not loaded, like raiseload. */
+  noload<A extends Step<At>>(attr: A): UnloadsStep<Spec, Path, A, Through, At, Root>;
+  noload(attr: "*"): UnloadsAll<Spec, Path, Through, At, Root>;
+  noload(attr: Attr | "*"): AnyLoad {
+    return this.then(attr, "noload");
+  }
   /** Go through a relationship without changing how it loads, to set options further down. */
-  defaultload<K extends string>(attr: Attr<K>): Load<Spec, [...Path, K], Through | K> { return this.then(attr, "default"); }
+  defaultload<A extends Step<At>>(attr: A): Load<Spec, [...Path, KeyOf<A>], Through | KeyOf<A>, TableOf<TargetOf<A>>, RootAfter<Path, Root, OwnerOf<A>>> {
+    return this.then(attr, "default");
+  }
 }
+
+type Attr = RelationshipAttribute<unknown, unknown, boolean, string>;
 
 /** Any loader option, whatever it loads. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyLoad = Load<any, readonly string[], string>;
+export type AnyLoad = Load<any, readonly string[], string, string, string>;
 
-/** The intersection of the specs of several options. */
+/** The spec of one option, keyed by the table of the queried entity it applies to (any table for "string"). */
+type RootedSpec<X> = X extends Load<infer S, readonly string[], string, string, infer R> ? { readonly [T in R]: S } : {};
+
+/** What several options load, per queried entity: `SpecFor<SpecOf<L>, "users">` (typing/loaded.ts). */
 export type SpecOf<L extends readonly AnyLoad[]> = L extends readonly [infer First, ...infer Rest extends readonly AnyLoad[]]
-  ? (First extends Load<infer S, readonly string[], string> ? S : {}) & SpecOf<Rest>
-  : L extends readonly [] ? {} : L extends readonly Load<infer S, readonly string[], string>[] ? S : {};
+  ? RootedSpec<First> & SpecOf<Rest>
+  : L extends readonly [] ? {} : RootedSpec<L[number]>;
 
 function checkStep(attribute: unknown, strategy: StrategyKey, args: StrategyArgs, previous: readonly LoadStep[]): LoadStep {
   if (attribute === "*") {
@@ -119,19 +170,28 @@ function strategyName(strategy: StrategyKey): string {
 const root = new Load([]);
 
 /** One batch query per level: `SELECT ... WHERE orders.user_id = ANY($1)`. Best for collections. */
-export const selectinload = <K extends string>(attr: Attr<K>, args?: Pick<StrategyArgs, "recursionDepth">) => root.selectinload(attr, args);
+export const selectinload = <A extends Step<string>>(attr: A, args?: Pick<StrategyArgs, "recursionDepth">) => root.selectinload(attr, args);
 /** LEFT OUTER JOIN in the same query. Best for many-to-one / one-to-one; collections need `.unique()`. */
-export const joinedload = <K extends string>(attr: Attr<K>, args?: Pick<StrategyArgs, "innerjoin">) => root.joinedload(attr, args);
+export const joinedload = <A extends Step<string>>(attr: A, args?: Pick<StrategyArgs, "innerjoin">) => root.joinedload(attr, args);
 /** Re-runs the parent query as a subquery joined to the children. */
-export const subqueryload = <K extends string>(attr: Attr<K>) => root.subqueryload(attr);
+export const subqueryload = <A extends Step<string>>(attr: A) => root.subqueryload(attr);
 /** One query per parent object, right after the parents load. */
-export const immediateload = <K extends string>(attr: Attr<K>) => root.immediateload(attr);
+export const immediateload = <A extends Step<string>>(attr: A) => root.immediateload(attr);
 /** Fill the relationship from a join the statement already has (filtered, ordered, aliased). */
-export const containsEager = <K extends string>(attr: Attr<K>) => root.containsEager(attr);
+export const containsEager = <A extends Step<string>>(attr: A) => root.containsEager(attr);
 /** Reading the relationship (or, with "*", every relationship not otherwise loaded) raises. */
-export const raiseload = (attr: Attr | "*", args?: Pick<StrategyArgs, "sqlOnly">): Load => root.raiseload(attr, args);
-export const noload = (attr: Attr | "*"): Load => root.noload(attr);
-export const defaultload = <K extends string>(attr: Attr<K>) => root.defaultload(attr);
+export function raiseload<A extends Step<string>>(attr: A, args?: Pick<StrategyArgs, "sqlOnly">): UnloadsStep<{}, [], A, never, string, string>;
+export function raiseload(attr: "*", args?: Pick<StrategyArgs, "sqlOnly">): Load<QueryWide>;
+export function raiseload(attr: Attr | "*", args?: Pick<StrategyArgs, "sqlOnly">): AnyLoad {
+  return root.raiseload(attr as "*", args);
+}
+/** The relationship (or, with "*", every relationship not otherwise loaded) reads as empty and never loads. */
+export function noload<A extends Step<string>>(attr: A): UnloadsStep<{}, [], A, never, string, string>;
+export function noload(attr: "*"): Load<QueryWide>;
+export function noload(attr: Attr | "*"): AnyLoad {
+  return root.noload(attr as "*");
+}
+export const defaultload = <A extends Step<string>>(attr: A) => root.defaultload(attr);
 
 /**
  * Adds `where` to every load of `entity` that the statement makes: the statement's own rows when
@@ -148,7 +208,10 @@ export function withLoaderCriteria(entity: MappedClass | EntityStatics, where: P
  * makes every unloaded relationship of the User objects raise, but not those of objects the
  * query's other loaders reach (a bare `raiseload("*")` covers those too).
  */
-export function load(entity: MappedClass | EntityStatics): Load {
+export function load<E extends object>(entity: MappedClass<E> | EntityStatics): Load<{}, [], never, TableOrAny<E>, TableOrAny<E>> {
   const { mapper } = entityOf(entity, "load()");
   return new Load([], undefined, mapper);
 }
+
+/** An alias has no instance type to read the table from: its chain is checked at run time only. */
+type TableOrAny<E> = [TableOf<E>] extends [never] ? string : TableOf<E>;

@@ -33,7 +33,7 @@ import { InstanceState, NOT_SET, STATE, stateOf, type Instrumented } from "./ins
 import { Mapper, type RelationshipDeclaration, type RelationshipProperty } from "./mapper.js";
 import { Registry } from "./registry.js";
 import { relationshipSpec, type LazyMode, type RelationshipOptions, type RelationshipSpec } from "./relationship-spec.js";
-import type { LoadHint, NotLoaded } from "../typing/loaded.js";
+import type { EntityBrand, LoadHint, NotLoaded, TableOf } from "../typing/loaded.js";
 import { inspect, type InspectOptions } from "node:util";
 
 // ---------------------------------------------------------------------------------------------
@@ -42,50 +42,69 @@ import { inspect, type InspectOptions } from "node:util";
 // `any` is needed only for these two constraints: `ColumnBuilder<T>` is invariant in T because of
 // its generic methods, so no other type admits every column. They never appear in a value type.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyColumn = ColumnBuilder<any, boolean>;
+type AnyColumn = ColumnBuilder<any, boolean, string>;
 export type FieldDeclaration = AnyColumn | RelationshipSpec<string, boolean>;
 export type Fields = Record<string, FieldDeclaration>;
 
 export type ColumnKeys<F> = { [K in keyof F]: F[K] extends AnyColumn ? K : never }[keyof F];
 export type RelationshipKeys<F> = { [K in keyof F]: F[K] extends RelationshipSpec<string, boolean> ? K : never }[keyof F];
 
-type ColumnValue<C> = C extends ColumnBuilder<infer T, boolean> ? T : never;
-type RelationshipValue<R, M> = R extends RelationshipSpec<infer Target, infer Many>
-  ? Target extends keyof M ? (Many extends true ? M[Target][] : M[Target] | null) : never
+type ColumnValue<C> = C extends ColumnBuilder<infer T, boolean, string> ? T : never;
+
+/** The columns of `F` that are foreign keys to a column of table `T`. */
+type ForeignKeysTo<F, T extends string> = { [K in keyof F]: F[K] extends ColumnBuilder<unknown, boolean, `${T}.${string}`> ? K : never }[keyof F];
+
+/**
+ * What a single-object relationship adds to its target type: `null`, unless it is a many-to-one
+ * whose foreign key cannot be NULL. The types see that when the entity has foreign keys to the
+ * target's table and every one of them is NOT NULL. A self-referential relationship keeps `null`:
+ * from the types alone it could be either direction (parent or child).
+ */
+type SingleNull<F, Target extends string, Own extends string> = [Target] extends [Own] ? null
+  : [ForeignKeysTo<F, Target>] extends [never] ? null
+  : null extends ColumnValue<F[ForeignKeysTo<F, Target>]> ? null : never;
+
+type RelationshipValue<R, M, F, N extends string> = R extends RelationshipSpec<infer Target, infer Many>
+  ? Target extends keyof M ? (Many extends true ? M[Target][] : M[Target] | SingleNull<F, TableOf<M[Target]>, N>) : never
   : never;
 
 type EagerLazy = "selectin" | "joined" | "subquery" | "immediate";
+
+/** The relationships of `F` that every query loads (an eager model-level `lazy`). */
+type EagerKeys<F> = { [K in keyof F]: F[K] extends RelationshipSpec<string, boolean, infer L> ? ([L] extends [EagerLazy] ? K : never) : never }[keyof F] & string;
 
 /**
  * A relationship as the entity's instance type has it: loaded when the model's `lazy` loads it
  * eagerly in every query, otherwise `NotLoaded` until a query's options load it (typing/loaded.ts).
  */
-type RelationshipMember<R, M, K extends string> = R extends RelationshipSpec<string, infer Many, infer Lazy>
+type RelationshipMember<R, M, K extends string, F, N extends string> = R extends RelationshipSpec<string, infer Many, infer Lazy>
   ? [Lazy] extends [EagerLazy]
-    ? RelationshipValue<R, M>
-    // `| null` on single objects keeps a loaded `null` assignable, so a loaded User is still a User.
-    : NotLoaded<RelationshipValue<R, M>, LoadHint<K>> | (Many extends true ? never : null)
+    ? RelationshipValue<R, M, F, N>
+    // A nullable single object also takes `| null` outside: a loaded `null` stays assignable, so
+    // a loaded User is still a User.
+    : NotLoaded<RelationshipValue<R, M, F, N>, LoadHint<K>> | (Many extends true ? never : null & RelationshipValue<R, M, F, N>)
   : never;
 
 /** The instance type of an entity: columns as their values, relationships as their targets. */
-export type EntityShape<F, M> = {
-  -readonly [K in keyof F]: F[K] extends AnyColumn ? ColumnValue<F[K]> : RelationshipMember<F[K], M, K & string>;
+export type EntityShape<F, M, N extends string = string> = {
+  -readonly [K in keyof F]: F[K] extends AnyColumn ? ColumnValue<F[K]> : RelationshipMember<F[K], M, K & string, F, N>;
 };
 
-type OptionalColumnKeys<F> = { [K in keyof F]: F[K] extends ColumnBuilder<unknown, true> ? K : never }[keyof F];
+type OptionalColumnKeys<F> = { [K in keyof F]: F[K] extends ColumnBuilder<unknown, true, string> ? K : never }[keyof F];
 
 /** What `new User({...})` accepts: required columns, optional defaulted/nullable ones and relationships. */
-export type InsertShape<F, M> =
+export type InsertShape<F, M, N extends string = string> =
   & { [K in Exclude<ColumnKeys<F>, OptionalColumnKeys<F>>]: ColumnValue<F[K]> }
   & { [K in OptionalColumnKeys<F>]?: ColumnValue<F[K]> }
-  & { [K in RelationshipKeys<F>]?: RelationshipValue<F[K], M> };
+  & { [K in RelationshipKeys<F>]?: RelationshipValue<F[K], M, F, N> };
 
 /** Class-level attributes: `User.email` (a typed column expression), `User.orders` (a relationship). */
-export type EntityAttributes<F, M> = {
+export type EntityAttributes<F, M, N extends string = string> = {
   readonly [K in keyof F]: F[K] extends AnyColumn
     ? InstrumentedColumn<ColumnValue<F[K]>>
     : F[K] extends RelationshipSpec<infer Target, infer Many>
-      ? Target extends keyof M ? RelationshipAttribute<EntityShape<F, M>, M[Target], Many, K & string> : never
+      // The owner is the entity's brand (its table), which is what chained options check.
+      ? Target extends keyof M ? RelationshipAttribute<EntityBrand<N, EagerKeys<F>>, M[Target], Many, K & string> : never
       : never;
 };
 
@@ -99,8 +118,9 @@ export interface EntityMethods {
   toJSON(): Record<string, unknown>;
 }
 
-export type EntityClass<F extends Fields, M> = (new (init?: InsertShape<F, M>) => EntityShape<F, M> & EntityMethods) &
-  EntityAttributes<F, M> & EntityStatics;
+export type EntityClass<F extends Fields, M, N extends string = string> =
+  (new (init?: InsertShape<F, M, N>) => EntityShape<F, M, N> & EntityMethods & EntityBrand<N, EagerKeys<F>>) &
+  EntityAttributes<F, M, N> & EntityStatics;
 
 /** Any mapped class (what select(), get() and loader options accept). */
 export type MappedClass<T = object> = (abstract new (...args: never[]) => T) & EntityStatics;
@@ -113,7 +133,7 @@ export interface DeclarativeBase<M> {
   readonly registry: Registry;
   readonly metadata: Registry["metadata"];
   /** Declare an entity mapped to `tableName`; extend the returned class. */
-  entity<F extends Fields>(tableName: string, fields: F, options?: TableOptions): EntityClass<F, M>;
+  entity<const N extends string, F extends Fields>(tableName: N, fields: F, options?: TableOptions): EntityClass<F, M, N>;
   /** A plain table, typically a many-to-many association table. Columns keep their SQL names. */
   table(name: string, columns: Record<string, AnyColumn>, options?: TableOptions): Table;
   /** A collection relationship (one-to-many, or many-to-many with `secondary`). */
@@ -150,7 +170,7 @@ class PlainEntity implements EntityLike {
   }
 }
 
-function defineEntity<F extends Fields, M>(registry: Registry, tableName: string, fields: F, options: TableOptions | undefined): EntityClass<F, M> {
+function defineEntity<F extends Fields, M, N extends string>(registry: Registry, tableName: N, fields: F, options: TableOptions | undefined): EntityClass<F, M, N> {
   if (typeof tableName !== "string" || tableName === "") throw new ArgumentError("entity() needs a table name as its first argument.");
   const entries = Object.entries(fields);
   const columnEntries = entries.filter((e): e is [string, AnyColumn] => e[1] instanceof ColumnBuilder);
@@ -209,7 +229,7 @@ function defineEntity<F extends Fields, M>(registry: Registry, tableName: string
   for (const col of mapper.columns) Object.defineProperty(Entity, col.key, { value: col.attribute, enumerable: true });
   for (const decl of decls) Object.defineProperty(Entity, decl.key, { value: new RelationshipAttribute(entity, decl.key), enumerable: true });
   mapper.cls = Entity;
-  return Entity as unknown as EntityClass<F, M>;
+  return Entity as unknown as EntityClass<F, M, N>;
 }
 
 /** Entity objects whose inspect() is on the stack (see [inspect.custom]). */
@@ -262,7 +282,7 @@ export function declarativeBase<M>(): DeclarativeBase<M> {
   return {
     registry,
     metadata: registry.metadata,
-    entity: <F extends Fields>(tableName: string, fields: F, options?: TableOptions) => defineEntity<F, M>(registry, tableName, fields, options),
+    entity: <const N extends string, F extends Fields>(tableName: N, fields: F, options?: TableOptions) => defineEntity<F, M, N>(registry, tableName, fields, options),
     table: (name, columns, options) => {
       const entries = Object.entries(columns);
       const pk = entries.filter(([, b]) => b.options.primaryKey).length;

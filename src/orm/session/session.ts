@@ -20,7 +20,7 @@ import type { Mapper } from "../mapping/mapper.js";
 import type { LoadingSession } from "../loading/context.js";
 import { loadEntities } from "../loading/load-entities.js";
 import type { AnyLoad, SpecOf } from "../loading/options.js";
-import type { Loaded, LoadedEntity } from "../typing/loaded.js";
+import type { Loaded, LoadedBy } from "../typing/loaded.js";
 import type { RelationshipAttribute } from "../mapping/instrumented.js";
 import { EntitySelect, select } from "../query/select.js";
 import { flush, type FlushSession } from "../unit-of-work/flush.js";
@@ -161,19 +161,19 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Async
    */
   async get<T extends object, const L extends readonly AnyLoad[] = []>(
     entity: MappedClass<T>, key: unknown, options: GetOptions<L> = {},
-  ): Promise<LoadedEntity<T, SpecOf<L>> | null> {
+  ): Promise<LoadedBy<T, SpecOf<L>> | null> {
     const { mapper } = entityOf(entity, "get()");
     const values = normalizeKey(mapper, key);
     const idKey = identityKey(values);
     const hit = this.identityMap.get(mapper, idKey) as Instrumented | undefined;
-    if (hit !== undefined && !options.populateExisting && !hit[STATE].expired && (options.options?.length ?? 0) === 0) return hit as unknown as LoadedEntity<T, SpecOf<L>>;
+    if (hit !== undefined && !options.populateExisting && !hit[STATE].expired && (options.options?.length ?? 0) === 0) return hit as unknown as LoadedBy<T, SpecOf<L>>;
     let stmt = select(entity as unknown as EntityStatics).where(...mapper.primaryKey.map((c, i) => c.attribute.eq(values[i] as never)));
     if (options.options) stmt = stmt.options(...options.options);
     // An object already in the map keeps its loaded state and unflushed changes (ANCHORS 18): the
     // query fills what is expired or not loaded, and overwrites only when populateExisting is asked.
     if (options.populateExisting) stmt = stmt.populateExisting();
     const result = await this.execute(stmt);
-    return (result.first()?.[0] ?? null) as LoadedEntity<T, SpecOf<L>> | null;
+    return (result.first()?.[0] ?? null) as LoadedBy<T, SpecOf<L>> | null;
   }
 
   /**

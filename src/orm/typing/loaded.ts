@@ -24,6 +24,20 @@
 // eslint-disable-next-line @typescript-eslint/no-unused-vars
 export interface NotLoaded<T, Hint extends string> {}
 
+declare const ENTITY_TYPE: unique symbol;
+/**
+ * Type-only facts about an entity, on its instance type and as the owner of its relationship
+ * attributes: the table it maps (what chained loader options and foreign keys are checked
+ * against) and the relationships its model loads eagerly (what raiseload("*") unloads). No
+ * object has this property; it is optional so that nothing needs to.
+ */
+export interface EntityBrand<Table extends string, Eager extends string> {
+  readonly [ENTITY_TYPE]?: { readonly table: Table; readonly eager: Eager };
+}
+
+/** The table name of an entity type (`never` for anything that is not an entity). */
+export type TableOf<E> = E extends EntityBrand<infer T, string> ? T : never;
+
 /** The hint shown in compiler errors for relationship `K`. */
 export type LoadHint<K extends string> = `${K}: add selectinload/joinedload/... to the query's options, or await session.load()`;
 
@@ -32,6 +46,23 @@ declare const LOADED: unique symbol;
 export interface LoadedMark {
   readonly [LOADED]: true;
 }
+
+declare const UNLOADED: unique symbol;
+/** Marks a node raiseload()/noload() names: not loaded, even when the model's `lazy` is eager. */
+export interface UnloadedMark {
+  readonly [UNLOADED]: true;
+}
+
+declare const QUERY_WIDE: unique symbol;
+/** A bare raiseload("*") / noload("*"): no model-level eager default loads anywhere in the result. */
+export interface QueryWide {
+  readonly [QUERY_WIDE]: true;
+}
+
+/** `Under<["orders"], X>` -> `{ orders: X }`: a spec fragment at a path, marks left to the steps that set them. */
+export type Under<Path extends readonly string[], X> = Path extends readonly [infer Head extends string, ...infer Rest extends readonly string[]]
+  ? { readonly [K in Head]: Under<Rest, X> }
+  : X;
 
 /**
  * `["orders", "products"]` -> `{ orders: { products: {} & LoadedMark } & LoadedMark }`: a tree of
@@ -49,18 +80,38 @@ export type PathSpec<P extends string> = [P] extends [never] ? {} : UnionToInter
 
 // NotLoaded is an empty interface, so an already-loaded value (an array, an entity) matches it too
 // with T inferred as unknown: that case keeps the value's own type (loading a path twice).
-type LoadedValue<V, S> = V extends NotLoaded<infer T, string> ? (unknown extends T ? LoadedTarget<V, S> : LoadedTarget<T, S>) : LoadedTarget<V, S>;
+type LoadedValue<V, S, W> = V extends NotLoaded<infer T, string> ? (unknown extends T ? LoadedTarget<V, S, W> : LoadedTarget<T, S, W>) : LoadedTarget<V, S, W>;
 
-type LoadedTarget<T, S> = T extends readonly (infer E)[] ? LoadedEntity<E, S>[] : T extends null ? null : LoadedEntity<T, S>;
+type LoadedTarget<T, S, W> = T extends readonly (infer E)[] ? LoadedEntity<E, S, W>[] : T extends null ? null : LoadedEntity<T, S, W>;
 
-/** `E` with the relationships in `S` loaded (recursively). Columns, getters and methods are kept. */
-export type LoadedEntity<E, S> = [LoadedKeys<S> & keyof E] extends [never]
-  ? E
-  // Omit & {...} keeps the hover short and named: `Omit<User, "orders"> & { orders: Order[] }`.
-  : Omit<E, LoadedKeys<S>> & { [K in LoadedKeys<S> & keyof E]: LoadedValue<E[K], S[K]> };
+/** Whether `V` is already a `NotLoaded` (or `NotLoaded | null`) rather than a loaded value. */
+type IsNotLoaded<V> = Exclude<V, null> extends NotLoaded<infer T, string> ? (unknown extends T ? false : true) : false;
+
+/** An eagerly typed relationship that a query left unloaded (raiseload over `lazy: "selectin"`). */
+type Unload<V, K extends string> = IsNotLoaded<V> extends true ? V : NotLoaded<V, LoadHint<K>> | (null extends V ? null : never);
+
+type EagerOf<E> = E extends EntityBrand<string, infer Eager> ? Eager : never;
 
 /** The relationship names a spec marks as loaded (defaultload's pass-through nodes are not). */
 type LoadedKeys<S> = { [K in keyof S]: S[K] extends LoadedMark ? K : never }[keyof S];
+
+/** What a spec leaves unloaded: what raiseload/noload name, and with "*" (here or query-wide) every eager default. */
+type UnloadedKeys<E, S, W> =
+  | { [K in keyof S]: S[K] extends UnloadedMark ? K : never }[keyof S]
+  | ("*" extends keyof S ? EagerOf<E> : W extends true ? EagerOf<E> : never);
+
+type WideOf<S> = S extends QueryWide ? true : false;
+
+/**
+ * `E` with the relationships in `S` loaded (recursively) and those it unloads typed `NotLoaded`.
+ * Columns, getters and methods are kept. `W`: a query-wide raiseload("*") is in force below.
+ */
+export type LoadedEntity<E, S, W = WideOf<S>> = LoadedShape<E, S, W, LoadedKeys<S> & keyof E, Exclude<UnloadedKeys<E, S, W> & keyof E, LoadedKeys<S>>>;
+
+type LoadedShape<E, S, W, L extends keyof E, U extends keyof E> = [L | U] extends [never]
+  ? E
+  // Omit & {...} keeps the hover short and named: `Omit<User, "orders"> & { orders: Order[] }`.
+  : Omit<E, L | U> & { [K in L | U]: K extends L ? LoadedValue<E[K], S[K & keyof S], W> : Unload<E[K], K & string> };
 
 /**
  * The type of an entity with the given relationships loaded, for function signatures:
@@ -68,7 +119,16 @@ type LoadedKeys<S> = { [K in keyof S]: S[K] extends LoadedMark ? K : never }[key
  */
 export type Loaded<E, Paths extends string> = LoadedEntity<E, PathSpec<Paths>>;
 
-/** Applies a spec to each entity of a result row (values and dates pass through). */
-export type LoadRow<Row extends readonly unknown[], S> = {
-  [I in keyof Row]: Row[I] extends Date | Uint8Array | string | number | bigint | boolean | null | undefined ? Row[I] : LoadedEntity<Row[I], S>;
+/** The part of per-entity specs (SpecOf in loading/options.ts) that applies to entities of table `T`. */
+// An option for any table (a bare raiseload("*")) is an index signature, which indexing by a
+// declared key does not see: it is read separately.
+export type SpecFor<Specs, T extends string> = [T] extends [never] ? {}
+  : (T extends keyof Specs ? Specs[T] : {}) & (string extends keyof Specs ? Specs[string & keyof Specs] : {});
+
+/** An entity as options loaded it: the spec of its own table applied. */
+export type LoadedBy<E, Specs> = LoadedEntity<E, SpecFor<Specs, TableOf<E>>>;
+
+/** Applies per-entity specs to each entity of a result row (values and dates pass through). */
+export type LoadRow<Row extends readonly unknown[], Specs> = {
+  [I in keyof Row]: Row[I] extends Date | Uint8Array | string | number | bigint | boolean | null | undefined ? Row[I] : LoadedBy<Row[I], Specs>;
 };

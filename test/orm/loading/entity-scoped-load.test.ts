@@ -51,6 +51,7 @@ describe.each(backends)("load(Entity) options ($name)", (backend) => {
     await using s = new Session(engine);
     const orders = (await s.execute(select(Order).options(load(User).raiseload("*")))).scalars().all();
     expect(() => (orders[0] as unknown as Order).products).toThrow(NotLoadedError);
+    // @ts-expect-error Order.products is not a relationship of User (caught by the types too)
     expect(() => load(User).selectinload(Order.products)).toThrow(ArgumentError);
   });
 });

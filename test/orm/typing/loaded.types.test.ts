@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import {
-  column, containsEager, declarativeBase, defaultload, immediateload, joinedload, raiseload, select, selectinload,
+  column, containsEager, declarativeBase, defaultload, immediateload, joinedload, load, noload, raiseload, select, selectinload,
   subqueryload, type Loaded, type NotLoaded, type Session,
 } from "../../../src/index.js";
 import { Invoice, Order, User, type Product } from "../../fixtures/models.js";
@@ -27,6 +27,27 @@ class Book extends EagerBase.entity("books", {
   author: EagerBase.one("Author", { backPopulates: "books" }),
 }) {}
 EagerBase.register({ Author, Book });
+
+// Foreign keys decide whether a many-to-one can be null.
+interface PetModels { Person: Person; Pet: Pet; Transfer: Transfer }
+const PetBase = declarativeBase<PetModels>();
+class Person extends PetBase.entity("people", {
+  id: column.integer().primaryKey(),
+  pets: PetBase.many("Pet", { backPopulates: "owner" }),
+}) {}
+class Pet extends PetBase.entity("pets", {
+  id: column.integer().primaryKey(),
+  ownerId: column.integer().references("people.id").nullable(),
+  owner: PetBase.one("Person", { backPopulates: "pets" }),
+}) {}
+class Transfer extends PetBase.entity("transfers", {
+  id: column.integer().primaryKey(),
+  fromId: column.integer().references("people.id"),
+  toId: column.integer().references("people.id").nullable(),
+  from: PetBase.one("Person", { foreignKey: "from_id" }),
+  to: PetBase.one("Person", { foreignKey: "to_id" }),
+}) {}
+PetBase.register({ Person, Pet, Transfer });
 
 async function checks(session: Session): Promise<void> {
   // Not loaded: using the relationship does not compile, and the message names the fix.
@@ -69,11 +90,52 @@ async function checks(session: Session): Promise<void> {
   // @ts-expect-error raiseload("*") leaves invoice unloaded
   raised[0]!.invoice?.amount;
 
-  // Single-object relationships are `T | null`; collections arrays.
+  // Single-object relationships are `T | null` for one-to-one and nullable foreign keys; collections arrays.
   const withInvoice = (await session.execute(select(User).options(joinedload(User.invoice)))).scalars().all();
   expectType<Equal<typeof withInvoice[number]["invoice"], Invoice | null>>();
   // @ts-expect-error possibly null
   withInvoice[0]!.invoice.amount;
+  // A many-to-one over a NOT NULL foreign key (orders.user_id) is never null once loaded.
+  const withUser = (await session.execute(select(Order).options(joinedload(Order.user)))).scalars().all();
+  expectType<Equal<typeof withUser[number]["user"], User>>();
+  const ownerEmail: string = withUser[0]!.user.email;
+  void ownerEmail;
+  // Invoice.user: invoices.user_id is NOT NULL (and unique): loaded, it is a User.
+  const invoiceUser = await session.get(Invoice, 1, { options: [selectinload(Invoice.user)] });
+  invoiceUser?.user.email;
+  // pets.owner_id is nullable: the owner may be null.
+  const pets = (await session.execute(select(Pet).options(selectinload(Pet.owner)))).scalars().all();
+  expectType<Equal<typeof pets[number]["owner"], Person | null>>();
+  // @ts-expect-error possibly null
+  pets[0]!.owner.id;
+  // Two foreign keys to the same table, one nullable: the types cannot tell them apart, so both may be null.
+  const transfers = (await session.execute(select(Transfer).options(selectinload(Transfer.from), selectinload(Transfer.to)))).scalars().all();
+  expectType<Equal<typeof transfers[number]["from"], Person | null>>();
+  // Unloaded, a NOT NULL many-to-one is NotLoaded without `| null`; a nullable one keeps it.
+  expectType<Equal<Order["user"], NotLoaded<User, "user: add selectinload/joinedload/... to the query's options, or await session.load()">>>();
+  expectType<Equal<Pet["owner"], NotLoaded<Person | null, "owner: add selectinload/joinedload/... to the query's options, or await session.load()"> | null>>();
+  // Insert: a NOT NULL relationship takes an object, not null.
+  // @ts-expect-error user cannot be null
+  new Order({ total: 1, user: null });
+  new Pet({ owner: null });
+
+  // Chained options are checked against the previous step's target.
+  // @ts-expect-error User.invoice does not start at Order, where User.orders leads
+  selectinload(User.orders).selectinload(User.invoice);
+  // @ts-expect-error Order.user does not start at Product
+  defaultload(User.orders).selectinload(Order.products).joinedload(Order.user);
+  // @ts-expect-error load(User) chains start with a relationship of User
+  load(User).selectinload(Order.products);
+  selectinload(User.orders).joinedload(Order.user).selectinload(User.invoice);
+  selectinload(User.orders).raiseload(Order.user).selectinload(Order.products);
+  // @ts-expect-error raiseload in a chain is checked too
+  selectinload(User.orders).raiseload(User.invoice);
+
+  // A query's options apply to the entity they start from, not to every entity of a row.
+  const pairs = (await session.execute(select(Order, Invoice).join(Invoice, Invoice.userId.eq(Order.userId)).options(joinedload(Order.user)))).all();
+  pairs[0]![0].user.email;
+  // @ts-expect-error Invoice.user has the same name but no option loaded it
+  pairs[0]![1].user.email;
 
   // session.get and session.load carry what they loaded.
   const got = await session.get(User, 1, { options: [selectinload(User.orders)] });
@@ -104,6 +166,31 @@ async function checks(session: Session): Promise<void> {
   authors[0]!.books.length;
   // @ts-expect-error Book.author has the default lazy ("select")
   authors[0]!.books[0]!.author?.id;
+  // raiseload and noload unload an eager default, by name or with "*".
+  const raisedBooks = (await session.execute(select(Author).options(raiseload(Author.books)))).scalars().all();
+  // @ts-expect-error raiseload(Author.books) overrides lazy: "selectin"
+  raisedBooks[0]!.books.length;
+  const noBooks = (await session.execute(select(Author).options(noload(Author.books)))).scalars().all();
+  // @ts-expect-error noload(Author.books) overrides lazy: "selectin"
+  noBooks[0]!.books.length;
+  const starred = (await session.execute(select(Author).options(raiseload("*")))).scalars().all();
+  // @ts-expect-error raiseload("*") overrides every eager default
+  starred[0]!.books.length;
+  const rooted = await session.get(Author, 1, { options: [load(Author).raiseload("*")] });
+  // @ts-expect-error load(Author).raiseload("*") covers Author's own relationships
+  rooted?.books.length;
+  // A bare raiseload("*") reaches every level: Author.books under a loaded Book.author is unloaded too.
+  const wide = (await session.execute(select(Book).options(selectinload(Book.author), raiseload("*")))).scalars().all();
+  wide[0]!.author.id;
+  // @ts-expect-error the query-wide raiseload("*") overrides Author's eager default
+  wide[0]!.author.books.length;
+  // Scoped to a path, "*" covers that level only.
+  const scoped = (await session.execute(select(Book).options(selectinload(Book.author).raiseload("*")))).scalars().all();
+  // @ts-expect-error raiseload("*") after Book.author covers Author's relationships
+  scoped[0]!.author.books.length;
+  // Loaded explicitly, an eager relationship stays loaded under "*".
+  const explicit = (await session.execute(select(Author).options(selectinload(Author.books), raiseload("*")))).scalars().all();
+  explicit[0]!.books.length;
 
   // Columns carry their types, with null where nullable; expressions are typed.
   const tenant: number | null = plain[0]!.tenantId;
