@@ -21,7 +21,7 @@ import type { LoadingSession } from "../loading/context.js";
 import { loadEntities } from "../loading/load-entities.js";
 import type { AnyLoad, SpecOf } from "../loading/options.js";
 import type { Loaded, LoadedBy } from "../typing/loaded.js";
-import type { RelationshipAttribute } from "../mapping/instrumented.js";
+import type { ElementOf, PathOf, ValidPaths } from "../typing/paths.js";
 import { EntitySelect, select } from "../query/select.js";
 import { flush, type FlushSession } from "../unit-of-work/flush.js";
 import { IdentityMap } from "./identity-map.js";
@@ -40,8 +40,6 @@ export interface GetOptions<L extends readonly AnyLoad[] = readonly AnyLoad[]> {
   readonly populateExisting?: boolean;
 }
 
-/** The path names a `session.load()` argument stands for. */
-type PathOf<X> = X extends string ? X : X extends RelationshipAttribute<unknown, unknown, boolean, infer K> ? K : never;
 /** `session.load()`'s result: its input with the paths loaded (arrays element-wise). */
 export type LoadedInput<T, Paths extends string> = T extends readonly (infer E)[] ? Loaded<E, Paths>[] : Loaded<T, Paths>;
 
@@ -180,14 +178,15 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Async
    * Loads relationships of already-loaded objects, batched: `await session.load(users, "orders")`
    * is one query for all of them; "orders.products" loads two levels. Returns its input.
    */
-  async load<T extends object | readonly object[], const P extends readonly LoadPath[]>(objects: T, ...paths: P): Promise<LoadedInput<T, PathOf<P[number]>>> {
+  async load<T extends object | readonly object[], const P extends readonly LoadPath[]>(objects: T, ...paths: ValidPaths<ElementOf<T>, P>): Promise<LoadedInput<T, PathOf<P[number]>>> {
     return this.guard("load()", async () => {
       this.checkUsable();
       const list = (Array.isArray(objects) ? objects : [objects]) as Instrumented[];
       for (const obj of list) this.checkOwned(obj, "load()");
       // As a lazy load's query: pending changes are flushed first, so the load sees them.
       await this.autoflushIfNeeded();
-      await explicitLoad(this, list, paths);
+      // ValidPaths<E, P> is P once the call compiled.
+      await explicitLoad(this, list, paths as unknown as P);
       return objects as unknown as LoadedInput<T, PathOf<P[number]>>;
     });
   }

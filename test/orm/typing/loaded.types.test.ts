@@ -147,6 +147,18 @@ async function checks(session: Session): Promise<void> {
   loadedUsers[0]!.orders[0]!.products.length;
   const oneUser = await session.load(plain[0]!, User.invoice);
   oneUser.invoice?.amount;
+  const chained = await session.load(plain, [User.orders, Order.products]);
+  chained[0]!.orders[0]!.products.length;
+  // session.load() paths are checked: each step must be a relationship of where the path is.
+  // @ts-expect-error "ordrs" is not a relationship of users
+  await session.load(plain, "ordrs");
+  // @ts-expect-error "prods" is not a relationship of orders
+  await session.load(plain, "orders.prods");
+  // @ts-expect-error Order.products does not start at User
+  await session.load(plain, Order.products);
+  // @ts-expect-error the chain reaches orders, where User.invoice does not start
+  await session.load(plain, [User.orders, User.invoice]);
+  await session.load(plain[0]!, "orders.user.invoice", User.invoice);
 
   // Functions say what they need; a less-loaded value does not satisfy them.
   function productNames(user: Loaded<User, "orders.products">): string[] {
