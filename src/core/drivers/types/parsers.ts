@@ -62,8 +62,85 @@ const TIMESTAMP =
  * `timestamp` and `timestamptz` in ISO DateStyle. A `timestamp` (no offset) is read as UTC, so
  * the result does not depend on the process time zone, and Dates sent as parameters (which
  * are sent in UTC, see params.ts) come back equal. Microseconds are truncated to milliseconds.
+ *
+ * Loading a graph parses one timestamp per row, so the common shape (a four-digit year from 100
+ * on, AD) is read by character codes: on the bench machine the regular expression took about
+ * 1 µs a value and the fast path a quarter of that. Anything else takes the general path.
  */
 export const parseTimestamp: TextParser = (text) => {
+  const fast = fastTimestamp(text);
+  return fast === undefined ? parseTimestampGeneral(text) : new Date(fast);
+};
+
+/** Two ASCII digits at `i` as a number, or -1 when either is not a digit. */
+function twoDigits(text: string, i: number): number {
+  const a = text.charCodeAt(i) - 48;
+  const b = text.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/**
+ * Milliseconds since the epoch for `YYYY-MM-DD HH:MM:SS[.f{1,6}][±HH[:MM[:SS]]]` with a year of
+ * 100 or later; undefined for any other text (BC, five-digit years, infinity, other styles).
+ */
+export function fastTimestamp(text: string): number | undefined {
+  const length = text.length;
+  if (length < 19 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 32 ||
+    text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return undefined;
+  const century = twoDigits(text, 0);
+  const yy = twoDigits(text, 2);
+  const month = twoDigits(text, 5);
+  const day = twoDigits(text, 8);
+  const hour = twoDigits(text, 11);
+  const minute = twoDigits(text, 14);
+  const second = twoDigits(text, 17);
+  if (century < 1 || yy < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return undefined;
+  let i = 19;
+  let ms = 0;
+  if (i < length && text.charCodeAt(i) === 46 /* . */) {
+    i++;
+    const begin = i;
+    for (; i < length && i - begin < 6; i++) {
+      const d = text.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) break;
+      if (i - begin < 3) ms = ms * 10 + d;
+    }
+    const digits = i - begin;
+    if (digits === 0) return undefined;
+    if (digits === 1) ms *= 100;
+    else if (digits === 2) ms *= 10;
+  }
+  let offsetSeconds = 0;
+  if (i < length) {
+    const sign = text.charCodeAt(i);
+    if (sign !== 43 /* + */ && sign !== 45 /* - */) return undefined;
+    const oh = twoDigits(text, i + 1);
+    if (oh < 0) return undefined;
+    offsetSeconds = oh * 3600;
+    i += 3;
+    if (i < length) {
+      if (text.charCodeAt(i) !== 58) return undefined;
+      const om = twoDigits(text, i + 1);
+      if (om < 0) return undefined;
+      offsetSeconds += om * 60;
+      i += 3;
+      if (i < length) {
+        if (text.charCodeAt(i) !== 58) return undefined;
+        const os = twoDigits(text, i + 1);
+        if (os < 0) return undefined;
+        offsetSeconds += os;
+        i += 3;
+      }
+    }
+    if (i !== length) return undefined;
+    if (sign === 45) offsetSeconds = -offsetSeconds;
+  }
+  const time = Date.UTC(century * 100 + yy, month - 1, day, hour, minute, second, ms);
+  return time - offsetSeconds * 1000;
+}
+
+/** Every ISO-style timestamp the server prints (exported for the fast path's tests). */
+export function parseTimestampGeneral(text: string): Date | number {
   const m = TIMESTAMP.exec(text);
   if (m === null) {
     if (text === "infinity") return Infinity;
@@ -88,7 +165,7 @@ export const parseTimestamp: TextParser = (text) => {
     time -= (m[8] === "+" ? 1 : -1) * offsetSeconds * 1000;
   }
   return new Date(time);
-};
+}
 
 const SCALAR_PARSERS: ReadonlyArray<readonly [number, TextParser]> = [
   [Oid.bool, parseBool],
