@@ -21,7 +21,9 @@ export interface ColumnOptions<T> {
   readonly autoincrement: boolean | undefined;
 }
 
-export class ColumnBuilder<T, Optional extends boolean = false, Ref extends string = never> {
+// `Ref` is "" for a column that references nothing: `never` would be assignable to every
+// "table.column" pattern and make every column look like a foreign key.
+export class ColumnBuilder<T, Optional extends boolean = false, Ref extends string = ""> {
   declare readonly __value?: T;
   declare readonly __optional?: Optional;
   declare readonly __references?: Ref;

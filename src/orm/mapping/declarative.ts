@@ -77,13 +77,22 @@ type EagerKeys<F> = { [K in keyof F]: F[K] extends RelationshipSpec<string, bool
  * A relationship as the entity's instance type has it: loaded when the model's `lazy` loads it
  * eagerly in every query, otherwise `NotLoaded` until a query's options load it (typing/loaded.ts).
  */
-type RelationshipMember<R, M, K extends string, F, N extends string> = R extends RelationshipSpec<string, infer Many, infer Lazy>
-  ? [Lazy] extends [EagerLazy]
-    ? RelationshipValue<R, M, F, N>
-    // A nullable single object also takes `| null` outside: a loaded `null` stays assignable, so
-    // a loaded User is still a User.
+type RelationshipMember<R, M, K extends string, F, N extends string> = R extends RelationshipSpec<infer Target, infer Many, infer Lazy, infer Depth>
+  ? [Lazy] extends [EagerLazy] ? LoadsByDefault<R, M, K, F, N, Target, Many, Depth>
+    // Spelled out, not through an alias: a hover shows this union, not the alias with its arguments.
     : NotLoaded<RelationshipValue<R, M, F, N>, LoadHint<K>> | (Many extends true ? never : null & RelationshipValue<R, M, F, N>)
   : never;
+
+/**
+ * An eager default loads, except a self-referential one without `joinDepth`: SQLAlchemy's rule,
+ * followed by path-options.ts, is that such a default does not load at all.
+ */
+type LoadsByDefault<R, M, K extends string, F, N extends string, Target, Many, Depth> =
+  Target extends keyof M
+    ? [TableOf<M[Target]>] extends [N]
+      ? [Depth] extends [true] ? RelationshipValue<R, M, F, N> : NotLoaded<RelationshipValue<R, M, F, N>, LoadHint<K>> | (Many extends true ? never : null)
+      : RelationshipValue<R, M, F, N>
+    : never;
 
 /** The instance type of an entity: columns as their values, relationships as their targets. */
 export type EntityShape<F, M, N extends string = string> = {
@@ -126,6 +135,7 @@ export type EntityClass<F extends Fields, M, N extends string = string> =
 export type MappedClass<T = object> = (abstract new (...args: never[]) => T) & EntityStatics;
 
 type LazyOf<O> = O extends { readonly lazy: infer L extends LazyMode } ? L : "select";
+type HasJoinDepth<O> = O extends { readonly joinDepth: number } ? true : false;
 
 export { ENTITY };
 
@@ -137,9 +147,9 @@ export interface DeclarativeBase<M> {
   /** A plain table, typically a many-to-many association table. Columns keep their SQL names. */
   table(name: string, columns: Record<string, AnyColumn>, options?: TableOptions): Table;
   /** A collection relationship (one-to-many, or many-to-many with `secondary`). */
-  many<Target extends keyof M & string, const O extends RelationshipOptions = {}>(target: Target, options?: O): RelationshipSpec<Target, true, LazyOf<O>>;
+  many<Target extends keyof M & string, const O extends RelationshipOptions = {}>(target: Target, options?: O): RelationshipSpec<Target, true, LazyOf<O>, HasJoinDepth<O>>;
   /** A single-object relationship (many-to-one, or one-to-one: SQLAlchemy's uselist=False). */
-  one<Target extends keyof M & string, const O extends RelationshipOptions = {}>(target: Target, options?: O): RelationshipSpec<Target, false, LazyOf<O>>;
+  one<Target extends keyof M & string, const O extends RelationshipOptions = {}>(target: Target, options?: O): RelationshipSpec<Target, false, LazyOf<O>, HasJoinDepth<O>>;
   /** Name every entity class (checked against `M`); relationships are resolved from these names. */
   register(classes: { readonly [K in keyof M]: abstract new (...args: never[]) => M[K] }): void;
 }

@@ -34,17 +34,19 @@ export interface RelationshipOptions {
   readonly joinDepth?: number;
 }
 
-export interface RelationshipSpec<Target extends string = string, Many extends boolean = boolean, Lazy extends LazyMode = LazyMode> {
+export interface RelationshipSpec<Target extends string = string, Many extends boolean = boolean, Lazy extends LazyMode = LazyMode, Depth extends boolean = boolean> {
   readonly kind: "relationship";
   readonly target: Target;
   readonly many: Many;
   readonly options: RelationshipOptions;
   /** Phantom: the declared `lazy`, so eager defaults are typed as loaded. */
   readonly __lazy?: Lazy;
+  /** Phantom: whether `joinDepth` is set (a self-referential eager default loads only with it). */
+  readonly __joinDepth?: Depth;
 }
 
-export function relationshipSpec<Target extends string, Many extends boolean, Lazy extends LazyMode>(
+export function relationshipSpec<Target extends string, Many extends boolean, Lazy extends LazyMode, Depth extends boolean>(
   target: Target, many: Many, options: RelationshipOptions = {},
-): RelationshipSpec<Target, Many, Lazy> {
+): RelationshipSpec<Target, Many, Lazy, Depth> {
   return Object.freeze({ kind: "relationship", target, many, options: Object.freeze({ ...options }) });
 }

@@ -15,6 +15,7 @@
  *
  * Functions say what they need with `Loaded<User, "orders.products">`.
  */
+import type { CheckDotted } from "./paths.js";
 
 /**
  * A relationship the query did not load. Empty on purpose: every loaded value is assignable to it
@@ -117,7 +118,20 @@ type LoadedShape<E, S, W, L extends keyof E, U extends keyof E> = [L | U] extend
  * The type of an entity with the given relationships loaded, for function signatures:
  * `function total(user: Loaded<User, "orders">)`. Paths are dotted: `Loaded<User, "orders.products" | "invoice">`.
  */
-export type Loaded<E, Paths extends string> = LoadedEntity<E, PathSpec<Paths>>;
+export type Loaded<E, Paths extends string> = [PathErrors<E, Paths>] extends [never] ? LoadedEntity<E, PathSpec<Paths>> : InvalidLoadPath<PathErrors<E, Paths>>;
+
+/** The messages for the paths that are not relationship paths of `E` (none when `E` is not an entity, e.g. generic). */
+type PathErrors<E, Paths extends string> = [TableOf<E>] extends [never] ? never
+  : Paths extends string ? Exclude<CheckDotted<E, Paths>, true> : never;
+
+declare const INVALID: unique symbol;
+/**
+ * What `Loaded<User, "ordrs">` is: a type nothing is assignable to and nothing can be read from,
+ * so the first use fails to compile and the message names the bad step.
+ */
+export interface InvalidLoadPath<Message extends string> {
+  readonly [INVALID]: Message;
+}
 
 /** The part of per-entity specs (SpecOf in loading/options.ts) that applies to entities of table `T`. */
 // An option for any table (a bare raiseload("*")) is an index signature, which indexing by a

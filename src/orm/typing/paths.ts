@@ -18,7 +18,7 @@ export type RelationshipNames<E> = { [K in keyof E & string]: [TableOf<TargetEnt
 type NotARelationship<E, Step extends string> = `"${Step}" is not a relationship of ${TableOf<E>}`;
 
 /** `true` when dotted path `P` walks relationships from `E`, else a message naming the bad step. */
-type CheckDotted<E, P extends string> = P extends `${infer Head}.${infer Rest}`
+export type CheckDotted<E, P extends string> = P extends `${infer Head}.${infer Rest}`
   ? Head extends RelationshipNames<E> ? CheckDotted<TargetEntity<E[Head & keyof E]>, Rest> : NotARelationship<E, Head>
   : P extends RelationshipNames<E> ? true : NotARelationship<E, P>;
 

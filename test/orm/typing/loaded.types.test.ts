@@ -29,7 +29,7 @@ class Book extends EagerBase.entity("books", {
 EagerBase.register({ Author, Book });
 
 // Foreign keys decide whether a many-to-one can be null.
-interface PetModels { Person: Person; Pet: Pet; Transfer: Transfer }
+interface PetModels { Person: Person; Pet: Pet; Transfer: Transfer; Visit: Visit }
 const PetBase = declarativeBase<PetModels>();
 class Person extends PetBase.entity("people", {
   id: column.integer().primaryKey(),
@@ -47,7 +47,28 @@ class Transfer extends PetBase.entity("transfers", {
   from: PetBase.one("Person", { foreignKey: "from_id" }),
   to: PetBase.one("Person", { foreignKey: "to_id" }),
 }) {}
-PetBase.register({ Person, Pet, Transfer });
+class Visit extends PetBase.entity("visits", {
+  id: column.integer().primaryKey(),
+  note: column.text().nullable(),
+  petId: column.integer().references("pets.id"),
+  pet: PetBase.one("Pet"),
+}) {}
+PetBase.register({ Person, Pet, Transfer, Visit });
+
+// Self-referential eager defaults load only with joinDepth (SQLAlchemy's rule).
+interface TreeModels { Category: Category; Folder: Folder }
+const TreeBase = declarativeBase<TreeModels>();
+class Category extends TreeBase.entity("categories", {
+  id: column.integer().primaryKey(),
+  parentId: column.integer().references("categories.id").nullable(),
+  children: TreeBase.many("Category", { lazy: "selectin" }),
+}) {}
+class Folder extends TreeBase.entity("folders", {
+  id: column.integer().primaryKey(),
+  parentId: column.integer().references("folders.id").nullable(),
+  children: TreeBase.many("Folder", { lazy: "selectin", joinDepth: 2 }),
+}) {}
+TreeBase.register({ Category, Folder });
 
 async function checks(session: Session): Promise<void> {
   // Not loaded: using the relationship does not compile, and the message names the fix.
@@ -108,6 +129,8 @@ async function checks(session: Session): Promise<void> {
   expectType<Equal<typeof pets[number]["owner"], Person | null>>();
   // @ts-expect-error possibly null
   pets[0]!.owner.id;
+  // Only foreign keys count: a nullable column that references nothing does not make Visit.pet nullable.
+  expectType<Equal<Visit["pet"], NotLoaded<Pet, "pet: add selectinload/joinedload/... to the query's options, or await session.load()">>>();
   // Two foreign keys to the same table, one nullable: the types cannot tell them apart, so both may be null.
   const transfers = (await session.execute(select(Transfer).options(selectinload(Transfer.from), selectinload(Transfer.to)))).scalars().all();
   expectType<Equal<typeof transfers[number]["from"], Person | null>>();
@@ -178,6 +201,14 @@ async function checks(session: Session): Promise<void> {
   authors[0]!.books.length;
   // @ts-expect-error Book.author has the default lazy ("select")
   authors[0]!.books[0]!.author?.id;
+  const categories = (await session.execute(select(Category))).scalars().all();
+  // @ts-expect-error without joinDepth a self-referential eager default does not load
+  categories[0]!.children.length;
+  const folders = (await session.execute(select(Folder))).scalars().all();
+  folders[0]!.children.length;
+  // An unknown path in Loaded<> gives a type nothing can be read from, naming the bad step.
+  // @ts-expect-error "ordrs" is not a relationship of users
+  ((u: Loaded<User, "ordrs">) => u.email);
   // raiseload and noload unload an eager default, by name or with "*".
   const raisedBooks = (await session.execute(select(Author).options(raiseload(Author.books)))).scalars().all();
   // @ts-expect-error raiseload(Author.books) overrides lazy: "selectin"
