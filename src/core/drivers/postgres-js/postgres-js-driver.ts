@@ -15,7 +15,7 @@ import type { QueryResult } from "../../engine/types.js";
 import { isFatalConnectionError } from "../database-error.js";
 import type { Driver, DriverConnection, TransactionStatus } from "../driver.js";
 import { isPreparable } from "../statement-names.js";
-import { BUILTIN_PARSERS, type TextParser } from "../types/parsers.js";
+import { BUILTIN_PARSERS, identity, type TextParser } from "../types/parsers.js";
 import { TypeRegistry, convertNonBuiltinColumns } from "../types/type-registry.js";
 
 type PostgresModule = typeof postgres;
@@ -27,13 +27,24 @@ export async function createPostgresJsDriver(url: string): Promise<Driver> {
 }
 
 /**
+ * OIDs postgres.js converts itself unless told otherwise (its built-in `types`: numbers, JSON,
+ * booleans, dates, bytea). Every other OID arrives as the server's text when no parser is set.
+ */
+const POSTGRES_JS_DEFAULT_OIDS: ReadonlySet<number> = new Set([21, 23, 26, 700, 701, 114, 3802, 16, 1082, 1114, 1184, 17]);
+
+/**
  * postgres.js's `types` option, built from the shared parsers: one entry per parser, listing the
  * OIDs it handles. `serialize` is the identity for every OID postgres.js would otherwise
  * serialize itself (booleans, dates, JSON, bytea), since parameters arrive already encoded.
+ *
+ * The identity parser is registered only where it must replace a postgres.js default (date
+ * stays text): for text, varchar, numeric and the like, no parser means postgres.js keeps the
+ * decoded string without a function call per value, which is most values of a typical result.
  */
 function buildTypes(): Record<string, postgres.PostgresType> {
   const byParser = new Map<TextParser, number[]>();
   for (const [oid, parser] of BUILTIN_PARSERS) {
+    if (parser === identity && !POSTGRES_JS_DEFAULT_OIDS.has(oid)) continue;
     const oids = byParser.get(parser);
     if (oids === undefined) byParser.set(parser, [oid]);
     else oids.push(oid);
@@ -123,15 +134,20 @@ class PostgresJsConnection implements DriverConnection {
 
   async query(sql: string, params: readonly (string | null)[]): Promise<QueryResult> {
     const result = await this.#run(sql, params, isPreparable(sql));
-    const oids = result.columns?.map((c) => c.type) ?? [];
-    const rows = result as unknown as unknown[][];
+    const columns = result.columns ?? [];
+    const oids = columns.map((c) => c.type);
+    // A plain array, not postgres.js's Result subclass with its extra fields. A counted loop:
+    // Array.from walks a subclass through the iterator protocol, slowly for 100,000 rows.
+    const count = result.length;
+    const rows = new Array<unknown[]>(count);
+    for (let i = 0; i < count; i++) rows[i] = result[i] as unknown as unknown[];
     const pending = convertNonBuiltinColumns(this.#types, oids, rows, (catalogSql, catalogParams) =>
       this.#run(catalogSql, catalogParams, true).then((r) => r as unknown as unknown[][]),
     );
     if (pending !== undefined) await pending;
     return {
-      rows: Array.from(rows), // a plain array, not postgres.js's Result subclass with its extra fields
-      fields: result.columns?.map((c) => c.name) ?? [],
+      rows,
+      fields: columns.map((c) => c.name),
       rowCount: result.count ?? 0,
       command: result.command?.split(" ", 1)[0] ?? "",
     };
