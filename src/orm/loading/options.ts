@@ -7,7 +7,7 @@ import { describeValue } from "../../core/sql/expression.js";
 import { isRelationshipAttribute, type RelationshipAttribute } from "../mapping/instrumented.js";
 import type { Predicate } from "../../core/sql/expression.js";
 import type { Mapper } from "../mapping/mapper.js";
-import type { EntityBrand, LoadedMark, QueryWide, TableOf, UnloadedMark, Under } from "../typing/loaded.js";
+import type { EntityBrand, LoadedMark, QueryWide, TableOf, Unloads as UnloadsOf, Under } from "../typing/loaded.js";
 import { entityOf, type MappedClass, type EntityStatics } from "../mapping/declarative.js";
 
 export type StrategyKey =
@@ -35,23 +35,19 @@ export interface LoadStep {
  * a chain): its owner's brand must be `At`, so `selectinload(User.orders).selectinload(User.invoice)`
  * does not compile ("Type '"users"' is not assignable to type '"orders"'").
  */
-type Step<At extends string> = RelationshipAttribute<EntityBrand<At, string>, unknown, boolean, string>;
-type OwnerOf<A> = A extends RelationshipAttribute<EntityBrand<infer O extends string, string>, unknown, boolean, string> ? O : string;
-type TargetOf<A> = A extends RelationshipAttribute<unknown, infer T, boolean, string> ? T : unknown;
-type KeyOf<A> = A extends RelationshipAttribute<unknown, unknown, boolean, infer K extends string> ? K : string;
+type Step<O extends string, T, K extends string> = RelationshipAttribute<EntityBrand<O, string>, T, boolean, K>;
 
 /** The root a chain gets from its first step: load(User) keeps its entity; a bare chain takes the step's owner. */
 type RootAfter<Path extends readonly string[], Root extends string, O extends string> = Path extends readonly [] ? (string extends Root ? O : Root) : Root;
 
 /** A step that loads `K` at the end of `Path`, continuing at `T`'s table. */
-type Then<Spec, Path extends readonly string[], A, Through extends string, Root extends string> =
-  Load<Spec & Under<Path, { readonly [P in KeyOf<A>]: LoadedMark }>, [...Path, KeyOf<A>], Through, TableOf<TargetOf<A>>, RootAfter<Path, Root, OwnerOf<A>>>;
+type Then<Spec, Path extends readonly string[], K extends string, T, O extends string, Through extends string, Root extends string> =
+  Load<Spec & Under<Path, { readonly [P in K]: LoadedMark }>, [...Path, K], Through, TableOf<T>, RootAfter<Path, Root, O>>;
 
 /** raiseload/noload: `K` (or with "*", every eager default at this point) stays unloaded. */
 type Unloads<Spec, Path extends readonly string[], K extends string, Through extends string, At extends string, Root extends string, O extends string> =
-  Load<Spec & Under<Path, { readonly [P in K]: UnloadedMark }>, Path, Through, At, RootAfter<Path, Root, O>>;
-type UnloadsStep<Spec, Path extends readonly string[], A, Through extends string, At extends string, Root extends string> =
-  Unloads<Spec, Path, KeyOf<A>, Through, At, Root, OwnerOf<A>>;
+  Load<Spec & Under<Path, UnloadsOf<K>>, Path, Through, At, RootAfter<Path, Root, O>>;
+
 
 /** A bare raiseload("*") / noload("*"): every relationship of every object the query loads. */
 type UnloadsAll<Spec, Path extends readonly string[], Through extends string, At extends string, Root extends string> =
@@ -86,35 +82,35 @@ export class Load<Spec = {}, Path extends readonly string[] = [], Through extend
     return new Load([...this.steps, checkStep(attribute, strategy, args, this.steps)], undefined, this.root) as L;
   }
 
-  selectinload<A extends Step<At>>(attr: A, args?: Pick<StrategyArgs, "recursionDepth">): Then<Spec, Path, A, Through, Root> {
+  selectinload<O extends At, T, K extends string>(attr: Step<O, T, K>, args?: Pick<StrategyArgs, "recursionDepth">): Then<Spec, Path, K, T, O, Through, Root> {
     return this.then(attr, "selectin", args);
   }
-  joinedload<A extends Step<At>>(attr: A, args?: Pick<StrategyArgs, "innerjoin">): Then<Spec, Path, A, Through, Root> {
+  joinedload<O extends At, T, K extends string>(attr: Step<O, T, K>, args?: Pick<StrategyArgs, "innerjoin">): Then<Spec, Path, K, T, O, Through, Root> {
     return this.then(attr, "joined", args);
   }
-  subqueryload<A extends Step<At>>(attr: A): Then<Spec, Path, A, Through, Root> {
+  subqueryload<O extends At, T, K extends string>(attr: Step<O, T, K>): Then<Spec, Path, K, T, O, Through, Root> {
     return this.then(attr, "subquery");
   }
-  immediateload<A extends Step<At>>(attr: A): Then<Spec, Path, A, Through, Root> {
+  immediateload<O extends At, T, K extends string>(attr: Step<O, T, K>): Then<Spec, Path, K, T, O, Through, Root> {
     return this.then(attr, "immediate");
   }
-  containsEager<A extends Step<At>>(attr: A): Then<Spec, Path, A, Through, Root> {
+  containsEager<O extends At, T, K extends string>(attr: Step<O, T, K>): Then<Spec, Path, K, T, O, Through, Root> {
     return this.then(attr, "contains_eager");
   }
   /** The relationship stays unloaded (and raises on access): the type says not loaded, eager model default or not. */
-  raiseload<A extends Step<At>>(attr: A, args?: Pick<StrategyArgs, "sqlOnly">): UnloadsStep<Spec, Path, A, Through, At, Root>;
+  raiseload<O extends At, T, K extends string>(attr: Step<O, T, K>, args?: Pick<StrategyArgs, "sqlOnly">): Unloads<Spec, Path, K, Through, At, Root, O>;
   raiseload(attr: "*", args?: Pick<StrategyArgs, "sqlOnly">): UnloadsAll<Spec, Path, Through, At, Root>;
   raiseload(attr: Attr | "*", args?: Pick<StrategyArgs, "sqlOnly">): AnyLoad {
     return this.then(attr, args?.sqlOnly ? "raise_on_sql" : "raise", args);
   }
   /** The relationship reads as empty and never loads; typed not loaded, like raiseload. */
-  noload<A extends Step<At>>(attr: A): UnloadsStep<Spec, Path, A, Through, At, Root>;
+  noload<O extends At, T, K extends string>(attr: Step<O, T, K>): Unloads<Spec, Path, K, Through, At, Root, O>;
   noload(attr: "*"): UnloadsAll<Spec, Path, Through, At, Root>;
   noload(attr: Attr | "*"): AnyLoad {
     return this.then(attr, "noload");
   }
   /** Go through a relationship without changing how it loads, to set options further down. */
-  defaultload<A extends Step<At>>(attr: A): Load<Spec, [...Path, KeyOf<A>], Through | KeyOf<A>, TableOf<TargetOf<A>>, RootAfter<Path, Root, OwnerOf<A>>> {
+  defaultload<O extends At, T, K extends string>(attr: Step<O, T, K>): Load<Spec, [...Path, K], Through | K, TableOf<T>, RootAfter<Path, Root, O>> {
     return this.then(attr, "default");
   }
 }
@@ -170,28 +166,28 @@ function strategyName(strategy: StrategyKey): string {
 const root = new Load([]);
 
 /** One batch query per level: `SELECT ... WHERE orders.user_id = ANY($1)`. Best for collections. */
-export const selectinload = <A extends Step<string>>(attr: A, args?: Pick<StrategyArgs, "recursionDepth">) => root.selectinload(attr, args);
+export const selectinload = <O extends string, T, K extends string>(attr: Step<O, T, K>, args?: Pick<StrategyArgs, "recursionDepth">) => root.selectinload(attr, args);
 /** LEFT OUTER JOIN in the same query. Best for many-to-one / one-to-one; collections need `.unique()`. */
-export const joinedload = <A extends Step<string>>(attr: A, args?: Pick<StrategyArgs, "innerjoin">) => root.joinedload(attr, args);
+export const joinedload = <O extends string, T, K extends string>(attr: Step<O, T, K>, args?: Pick<StrategyArgs, "innerjoin">) => root.joinedload(attr, args);
 /** Re-runs the parent query as a subquery joined to the children. */
-export const subqueryload = <A extends Step<string>>(attr: A) => root.subqueryload(attr);
+export const subqueryload = <O extends string, T, K extends string>(attr: Step<O, T, K>) => root.subqueryload(attr);
 /** One query per parent object, right after the parents load. */
-export const immediateload = <A extends Step<string>>(attr: A) => root.immediateload(attr);
+export const immediateload = <O extends string, T, K extends string>(attr: Step<O, T, K>) => root.immediateload(attr);
 /** Fill the relationship from a join the statement already has (filtered, ordered, aliased). */
-export const containsEager = <A extends Step<string>>(attr: A) => root.containsEager(attr);
+export const containsEager = <O extends string, T, K extends string>(attr: Step<O, T, K>) => root.containsEager(attr);
 /** Reading the relationship (or, with "*", every relationship not otherwise loaded) raises. */
-export function raiseload<A extends Step<string>>(attr: A, args?: Pick<StrategyArgs, "sqlOnly">): UnloadsStep<{}, [], A, never, string, string>;
+export function raiseload<O extends string, T, K extends string>(attr: Step<O, T, K>, args?: Pick<StrategyArgs, "sqlOnly">): Unloads<{}, [], K, never, string, string, O>;
 export function raiseload(attr: "*", args?: Pick<StrategyArgs, "sqlOnly">): Load<QueryWide>;
 export function raiseload(attr: Attr | "*", args?: Pick<StrategyArgs, "sqlOnly">): AnyLoad {
   return root.raiseload(attr as "*", args);
 }
 /** The relationship (or, with "*", every relationship not otherwise loaded) reads as empty and never loads. */
-export function noload<A extends Step<string>>(attr: A): UnloadsStep<{}, [], A, never, string, string>;
+export function noload<O extends string, T, K extends string>(attr: Step<O, T, K>): Unloads<{}, [], K, never, string, string, O>;
 export function noload(attr: "*"): Load<QueryWide>;
 export function noload(attr: Attr | "*"): AnyLoad {
   return root.noload(attr as "*");
 }
-export const defaultload = <A extends Step<string>>(attr: A) => root.defaultload(attr);
+export const defaultload = <O extends string, T, K extends string>(attr: Step<O, T, K>) => root.defaultload(attr);
 
 /**
  * Adds `where` to every load of `entity` that the statement makes: the statement's own rows when

@@ -48,10 +48,14 @@ export interface LoadedMark {
   readonly [LOADED]: true;
 }
 
-declare const UNLOADED: unique symbol;
-/** Marks a node raiseload()/noload() names: not loaded, even when the model's `lazy` is eager. */
-export interface UnloadedMark {
-  readonly [UNLOADED]: true;
+declare const UNLOADS: unique symbol;
+/**
+ * What raiseload()/noload() name at a spec node: not loaded, even when the model's `lazy` is
+ * eager ("*": every eager default there). Kept apart from the loaded names, under one key, so a
+ * spec without it costs nothing to check.
+ */
+export interface Unloads<Names extends string> {
+  readonly [UNLOADS]: { readonly [K in Names]: true };
 }
 
 declare const QUERY_WIDE: unique symbol;
@@ -96,22 +100,31 @@ type EagerOf<E> = E extends EntityBrand<string, infer Eager> ? Eager : never;
 /** The relationship names a spec marks as loaded (defaultload's pass-through nodes are not). */
 type LoadedKeys<S> = { [K in keyof S]: S[K] extends LoadedMark ? K : never }[keyof S];
 
-/** What a spec leaves unloaded: what raiseload/noload name, and with "*" (here or query-wide) every eager default. */
-type UnloadedKeys<E, S, W> =
-  | { [K in keyof S]: S[K] extends UnloadedMark ? K : never }[keyof S]
-  | ("*" extends keyof S ? EagerOf<E> : W extends true ? EagerOf<E> : never);
-
-type WideOf<S> = S extends QueryWide ? true : false;
+// Checked through `keyof S`, which LoadedKeys computes anyway: a conditional on S itself (S extends
+// QueryWide, S extends Unloads<infer N>) doubled the type-check cost of every query (bench/TYPECHECK.md).
+type WideOf<S> = typeof QUERY_WIDE extends keyof S ? true : false;
 
 /**
  * `E` with the relationships in `S` loaded (recursively) and those it unloads typed `NotLoaded`.
  * Columns, getters and methods are kept. `W`: a query-wide raiseload("*") is in force below.
  */
-export type LoadedEntity<E, S, W = WideOf<S>> = LoadedShape<E, S, W, LoadedKeys<S> & keyof E, Exclude<UnloadedKeys<E, S, W> & keyof E, LoadedKeys<S>>>;
+export type LoadedEntity<E, S, W = WideOf<S>> = [typeof UNLOADS extends keyof S ? true : W] extends [true]
+  ? WithUnloads<E, S, W, LoadedKeys<S> & keyof E, UnloadNames<S>>
+  : LoadedOnly<E, S, W, LoadedKeys<S> & keyof E>;
 
-type LoadedShape<E, S, W, L extends keyof E, U extends keyof E> = [L | U] extends [never]
+type UnloadNames<S> = S extends Unloads<infer Names> ? Names : "*";
+
+type LoadedOnly<E, S, W, L extends keyof E> = [L] extends [never]
   ? E
   // Omit & {...} keeps the hover short and named: `Omit<User, "orders"> & { orders: Order[] }`.
+  : Omit<E, L> & { [K in L]: LoadedValue<E[K], S[K & keyof S], W> };
+
+/** What raiseload/noload name unloaded, and with "*" (here or query-wide) every eager default; what is loaded wins. */
+type WithUnloads<E, S, W, L extends keyof E, Names extends string> =
+  UnloadedShape<E, S, W, L, Exclude<(Exclude<Names, "*"> | ("*" extends Names ? EagerOf<E> : W extends true ? EagerOf<E> : never)) & keyof E, L>>;
+
+type UnloadedShape<E, S, W, L extends keyof E, U extends keyof E> = [U] extends [never]
+  ? LoadedOnly<E, S, W, L>
   : Omit<E, L | U> & { [K in L | U]: K extends L ? LoadedValue<E[K], S[K & keyof S], W> : Unload<E[K], K & string> };
 
 /**
