@@ -16,6 +16,19 @@ describe("encodeParams", () => {
     expect(encodeParams([new Date(Date.UTC(12000, 0, 1))])).toEqual(["12000-01-01T00:00:00.000Z"]);
   });
 
+  it("encodes Dates on both sides of the year 1..9999 range (decided by the time value)", () => {
+    const at = (year: number, month: number, day: number, ms = 0): Date => {
+      const d = new Date(0);
+      d.setUTCFullYear(year, month, day);
+      return new Date(d.getTime() + ms);
+    };
+    expect(encodeParams([at(1, 0, 1)])).toEqual(["0001-01-01T00:00:00.000Z"]);
+    expect(encodeParams([at(1, 0, 1, -1)])).toEqual(["0001-12-31T23:59:59.999Z BC"]);
+    expect(encodeParams([at(9999, 11, 31, 86_399_999)])).toEqual(["9999-12-31T23:59:59.999Z"]);
+    expect(encodeParams([at(10000, 0, 1)])).toEqual(["10000-01-01T00:00:00.000Z"]);
+    expect(encodeParams([[at(10000, 0, 1), at(2024, 0, 31)]])).toEqual(['{"10000-01-01T00:00:00.000Z","2024-01-31T00:00:00.000Z"}']);
+  });
+
   it("encodes arrays as array literals, nested arrays as dimensions", () => {
     expect(encodeParams([[1, 2, null], [["a"], ["b"]], [7n, true], [Buffer.from([1])]])).toEqual([
       '{"1","2",NULL}',

@@ -92,7 +92,12 @@ export function serializeArrayLiteral(
     const value = values[i];
     if (value === null) out += "NULL";
     else if (Array.isArray(value)) out += serializeArrayLiteral(value, encodeElement);
-    else out += `"${encodeElement(value).replace(/[\\"]/g, "\\$&")}"`;
+    else {
+      const text = encodeElement(value);
+      // Numbers, dates and most strings hold neither character: two native scans are much
+      // cheaper than a regular-expression replace per element (10,000-row inserts send 30,000).
+      out += text.indexOf('"') === -1 && text.indexOf("\\") === -1 ? `"${text}"` : `"${text.replace(/[\\"]/g, "\\$&")}"`;
+    }
   }
   return `${out}}`;
 }

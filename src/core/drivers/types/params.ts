@@ -91,12 +91,17 @@ function encodeJson(value: unknown): string {
   }
 }
 
+/** 0001-01-01T00:00:00Z (Date.UTC would read year 1 as 1901). */
+const YEAR_1 = new Date(0).setUTCFullYear(1, 0, 1);
+const YEAR_10000 = Date.UTC(10000, 0, 1);
+
 /** ISO 8601 in UTC; years outside 1..9999 written the way PostgreSQL reads them. */
 function encodeDate(date: Date): string {
   const time = date.getTime();
   if (Number.isNaN(time)) throw new ParamError("is an invalid Date");
+  // Years 1..9999 by the time value, which is cheaper than getUTCFullYear() per Date.
+  if (time >= YEAR_1 && time < YEAR_10000) return date.toISOString();
   const year = date.getUTCFullYear();
-  if (year >= 1 && year <= 9999) return date.toISOString();
   const iso = date.toISOString(); // "+010000-01-01T..." or "-000044-03-15T..."
   const rest = iso.slice(iso.indexOf("-", 1));
   return year > 0 ? `${year}${rest}` : `${String(1 - year).padStart(4, "0")}${rest} BC`;
