@@ -30,6 +30,11 @@ export class IdentityMap {
     this.maps.get(mapper)?.delete(key);
   }
 
+  /** Every object, without a generator (close() visits each object of a large session once). */
+  forEach(fn: (obj: object) => void): void {
+    for (const map of this.maps.values()) for (const obj of map.values()) fn(obj);
+  }
+
   *all(): Generator<object> {
     for (const map of this.maps.values()) yield* map.values();
   }

@@ -284,7 +284,9 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Async
 
   private async flushInner(): Promise<void> {
     if (this.pending.size === 0 && this.dirty.size === 0 && this.deleted.size === 0) return;
-    const snapshots = [...this.pending].map((o): [Instrumented, unknown[]] => [o, [...o[STATE].values]]);
+    // The values each new object had, restored if the flush fails (slice: one copy, no iterator).
+    const snapshots: [Instrumented, unknown[]][] = [];
+    for (const o of this.pending) snapshots.push([o, o[STATE].values.slice()]);
     try {
       await flush(this);
     } catch (error) {
@@ -390,11 +392,11 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Async
     }));
     this.flushedInTransaction = [];
     this.deletedInTransaction = [];
-    for (const obj of this.identityMap.all()) {
+    this.identityMap.forEach((obj) => {
       const state = (obj as Instrumented)[STATE];
       state.session = undefined;
       state.status = "detached";
-    }
+    });
     for (const obj of this.pending) {
       obj[STATE].session = undefined;
       obj[STATE].status = "transient";

@@ -151,7 +151,7 @@ function mapperOrder(mappers: readonly Mapper[]): Mapper[] {
     .concat(mappers.filter((other) => other.relationships.some((r) => r.direction === "one-to-many" && r.target === m))));
 }
 
-function checkInsertable(obj: Instrumented, willBeSet: () => Set<number>): void {
+function checkInsertable(obj: Instrumented, owners: Map<Instrumented, [RelationshipProperty, Instrumented][]>): void {
   const state = obj[STATE];
   for (const col of state.mapper.columns) {
     const v = state.values[col.index];
@@ -161,7 +161,8 @@ function checkInsertable(obj: Instrumented, willBeSet: () => Set<number>): void 
       state.values[col.index] = typeof spec.default === "function" ? (spec.default as () => unknown)() : spec.default;
       continue;
     }
-    if (spec.nullable || spec.serverDefault !== undefined || spec.autoincrement || willBeSet().has(col.index)) continue;
+    // The foreign keys relationships will fill are worked out only when a required column is unset.
+    if (spec.nullable || spec.serverDefault !== undefined || spec.autoincrement || relationshipFilled(obj, owners).has(col.index)) continue;
     throw new ArgumentError(
       `Cannot insert ${state.mapper.name}: ${state.mapper.name}.${col.key} is required (NOT NULL, no default) but was not set. ` +
         `Set it, or give the column .default(...) / .serverDefault("...") / .nullable(). Nothing was sent to the database.`,
@@ -183,19 +184,28 @@ function relationshipFilled(obj: Instrumented, owners: Map<Instrumented, [Relati
 }
 
 async function insertBatch(session: FlushSession, mapper: Mapper, objs: readonly Instrumented[]): Promise<void> {
-  // Objects with the same set of given columns share one statement.
-  const groups = new Map<string, Instrumented[]>();
+  // Objects with the same set of given columns share one statement. The signature is a bit mask
+  // (a number: no string built and hashed per object) for up to 30 columns, else a string.
+  const columnCount = mapper.columns.length;
+  const groups = new Map<number | string, Instrumented[]>();
   for (const obj of objs) {
     const values = obj[STATE].values;
-    let sig = "";
-    for (let i = 0; i < values.length; i++) sig += values[i] === NOT_SET ? "0" : "1";
-    const list = groups.get(sig) ?? [];
-    list.push(obj);
-    groups.set(sig, list);
+    let sig: number | string;
+    if (columnCount <= 30) {
+      sig = 0;
+      for (let i = 0; i < columnCount; i++) if (values[i] !== NOT_SET) sig |= 1 << i;
+    } else {
+      sig = "";
+      for (let i = 0; i < columnCount; i++) sig += values[i] === NOT_SET ? "0" : "1";
+    }
+    const list = groups.get(sig);
+    if (list === undefined) groups.set(sig, [obj]);
+    else list.push(obj);
   }
   for (const [sig, group] of groups) {
-    const given = mapper.columns.filter((_, i) => sig[i] === "1");
-    const returned = mapper.columns.filter((c, i) => sig[i] === "0" || c.spec.serverDefault !== undefined);
+    const isGiven = (i: number): boolean => (typeof sig === "number" ? (sig & (1 << i)) !== 0 : sig[i] === "1");
+    const given = mapper.columns.filter((_, i) => isGiven(i));
+    const returned = mapper.columns.filter((c, i) => !isGiven(i) || c.spec.serverDefault !== undefined);
     let stmt = insert(mapper.table);
     if (group.length === 1 || given.length === 0) {
       if (given.length === 0) {
@@ -213,21 +223,27 @@ async function insertBatch(session: FlushSession, mapper: Mapper, objs: readonly
       // unnest() would flatten array columns: multi-row VALUES keeps them whole.
       stmt = stmt.values(group.map((o) => Object.fromEntries(given.map((c) => [c.spec.name, o[STATE].values[c.index]]))));
     } else {
-      stmt = stmt.fromArrays(given.map((c) => c.spec.name), given.map((c) => group.map((o) => o[STATE].values[c.index])));
+      // Column-wise arrays, one pass per column.
+      const arrays = given.map((c) => {
+        const column = new Array<unknown>(group.length);
+        for (let i = 0; i < group.length; i++) column[i] = group[i]![STATE].values[c.index];
+        return column;
+      });
+      stmt = stmt.fromArrays(given.map((c) => c.spec.name), arrays);
     }
     if (returned.length > 0) stmt = stmt.returning(...returned.map((c) => c.spec.name));
     const result = await session.run(stmt.node);
     if (result.rowCount !== group.length) throw new FlushError(`INSERT into ${mapper.table.name} affected ${result.rowCount} rows, expected ${group.length}.`);
     // RETURNING comes back in input order for INSERT ... SELECT FROM unnest (one scan of the arrays).
     const returnedIndexes = returned.map((c) => c.index);
-    if (returned.length > 0) group.forEach((obj, i) => applyReturned(obj, returnedIndexes, result.rows[i]));
+    if (returned.length > 0) for (let i = 0; i < group.length; i++) applyReturned(group[i]!, returnedIndexes, result.rows[i]);
   }
 }
 
 function applyReturned(obj: Instrumented, indexes: readonly number[], row: readonly unknown[] | undefined): void {
   if (row === undefined) throw new FlushError(`INSERT returned no row for ${obj[STATE].mapper.name}.`);
-  const state = obj[STATE];
-  indexes.forEach((index, i) => (state.values[index] = row[i]));
+  const values = obj[STATE].values;
+  for (let i = 0; i < indexes.length; i++) values[indexes[i]!] = row[i];
 }
 
 /** Self-referential rows: parents before children, in waves. */
@@ -287,6 +303,23 @@ async function updateDirty(session: FlushSession, obj: Instrumented): Promise<vo
     state.identityKey = newKey;
     session.identityMap.set(state.mapper, newKey, obj);
   }
+}
+
+/** Whether collectAssociations() would look at any many-to-many relationship of `obj` (its skip rule). */
+function hasAssociationWork(obj: Instrumented, isNew: boolean): boolean {
+  const state = obj[STATE];
+  for (const rel of state.mapper.relationships) {
+    if (rel.direction !== "many-to-many" || relValue(obj, rel) === undefined) continue;
+    if (isNew || state.relSnapshots?.get(rel.index) !== undefined || state.relChanges?.has(rel.index)) return true;
+  }
+  return false;
+}
+
+function clearHistory(obj: Instrumented): void {
+  const state = obj[STATE];
+  state.changes = undefined;
+  state.relChanges = undefined;
+  state.relSnapshots = undefined;
 }
 
 /** Association rows to write, per secondary table, deduplicated (both sides of a back-populated many-to-many name each pair). */
@@ -416,8 +449,7 @@ export async function flush(session: FlushSession): Promise<void> {
   const dirty = [...session.dirty].filter((o) => o[STATE].status === "persistent");
   const owners = collectionOwners([...pending, ...dirty]);
   // Validate everything before the first statement: a flush never half-writes bad input.
-  // The foreign keys relationships will fill are worked out only when a required column is unset.
-  for (const obj of pending) checkInsertable(obj, () => relationshipFilled(obj, owners));
+  for (const obj of pending) checkInsertable(obj, owners);
   const mappers = [...new Set([...pending, ...dirty, ...session.deleted].map((o) => o[STATE].mapper))];
   const order = mapperOrder(mappers);
   for (const mapper of order) {
@@ -440,17 +472,14 @@ export async function flush(session: FlushSession): Promise<void> {
   const toUpdate = new Set([...dirty, ...deassociated, ...[...owners.keys()].filter((c) => c[STATE].status === "persistent" && c[STATE].changes?.size)]);
   for (const obj of toUpdate) if (!pending.includes(obj)) await updateDirty(session, obj);
   const associations: AssociationRows = new Map();
-  const hasSecondary = (obj: Instrumented): boolean => obj[STATE].mapper.relationships.some((r) => r.direction === "many-to-many");
-  for (const obj of pending) if (hasSecondary(obj)) await collectAssociations(session, obj, true, associations);
-  for (const obj of dirty) if (hasSecondary(obj)) await collectAssociations(session, obj, false, associations);
+  // A synchronous check first: a 10,000-object insert should not make 10,000 async calls that
+  // find nothing to write.
+  for (const obj of pending) if (hasAssociationWork(obj, true)) await collectAssociations(session, obj, true, associations);
+  for (const obj of dirty) if (hasAssociationWork(obj, false)) await collectAssociations(session, obj, false, associations);
   await writeAssociations(session, associations);
   await deleteObjects(session, order);
-  for (const obj of [...pending, ...toUpdate]) {
-    const state = obj[STATE];
-    state.changes = undefined;
-    state.relChanges = undefined;
-    state.relSnapshots = undefined;
-  }
+  for (const obj of pending) clearHistory(obj);
+  for (const obj of toUpdate) clearHistory(obj);
   session.pending.clear();
   session.dirty.clear();
   session.deleted.clear();
