@@ -1,5 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { encodeParams } from "../../../src/core/drivers/types/params.js";
+import { encodeParams, isoString } from "../../../src/core/drivers/types/params.js";
 import { ArgumentError } from "../../../src/core/errors.js";
 
 describe("encodeParams", () => {
@@ -14,6 +15,20 @@ describe("encodeParams", () => {
     bc.setUTCFullYear(-43, 2, 15); // 44 BC
     expect(encodeParams([bc])).toEqual(["0044-03-15T00:00:00.000Z BC"]);
     expect(encodeParams([new Date(Date.UTC(12000, 0, 1))])).toEqual(["12000-01-01T00:00:00.000Z"]);
+  });
+
+  it("formats years 1..9999 exactly as toISOString does", () => {
+    const first = new Date(0).setUTCFullYear(1, 0, 1);
+    const last = Date.UTC(10000, 0, 1) - 1;
+    for (const time of [first, last, 0, -1, Date.UTC(2000, 1, 29), Date.UTC(1900, 1, 28, 23, 59, 59, 999), Date.UTC(2024, 11, 31, 23, 59, 59, 999)]) {
+      expect(isoString(time)).toBe(new Date(time).toISOString());
+    }
+    fc.assert(
+      fc.property(fc.integer({ min: first, max: last }), (time) => {
+        expect(isoString(time)).toBe(new Date(time).toISOString());
+      }),
+      { numRuns: 20_000 },
+    );
   });
 
   it("encodes Dates on both sides of the year 1..9999 range (decided by the time value)", () => {

@@ -95,12 +95,43 @@ function encodeJson(value: unknown): string {
 const YEAR_1 = new Date(0).setUTCFullYear(1, 0, 1);
 const YEAR_10000 = Date.UTC(10000, 0, 1);
 
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : `${i}`));
+
+/**
+ * `new Date(time).toISOString()` for years 1..9999, by arithmetic: toISOString cost about 0.65 µs
+ * a Date on the bench machine and this about 0.2 µs, which a 10,000-row insert pays per timestamp
+ * column. The calendar is the proleptic Gregorian one Date uses (days to civil date after Howard
+ * Hinnant's `civil_from_days`). Pinned against toISOString by params.test.ts.
+ */
+export function isoString(time: number): string {
+  const days = Math.floor(time / 86_400_000);
+  let ms = time - days * 86_400_000;
+  const z = days + 719_468; // days since 0000-03-01
+  const era = Math.floor(z / 146_097);
+  const dayOfEra = z - era * 146_097;
+  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1_460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365);
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const mp = Math.floor((5 * dayOfYear + 2) / 153); // month from March = 0
+  const day = dayOfYear - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  const hour = Math.floor(ms / 3_600_000);
+  ms -= hour * 3_600_000;
+  const minute = Math.floor(ms / 60_000);
+  ms -= minute * 60_000;
+  const second = Math.floor(ms / 1_000);
+  ms -= second * 1_000;
+  const y = year < 1_000 ? String(year).padStart(4, "0") : String(year);
+  const msText = ms < 10 ? `00${ms}` : ms < 100 ? `0${ms}` : `${ms}`;
+  return `${y}-${TWO_DIGITS[month]}-${TWO_DIGITS[day]}T${TWO_DIGITS[hour]}:${TWO_DIGITS[minute]}:${TWO_DIGITS[second]}.${msText}Z`;
+}
+
 /** ISO 8601 in UTC; years outside 1..9999 written the way PostgreSQL reads them. */
 function encodeDate(date: Date): string {
   const time = date.getTime();
   if (Number.isNaN(time)) throw new ParamError("is an invalid Date");
   // Years 1..9999 by the time value, which is cheaper than getUTCFullYear() per Date.
-  if (time >= YEAR_1 && time < YEAR_10000) return date.toISOString();
+  if (time >= YEAR_1 && time < YEAR_10000) return isoString(time);
   const year = date.getUTCFullYear();
   const iso = date.toISOString(); // "+010000-01-01T..." or "-000044-03-15T..."
   const rest = iso.slice(iso.indexOf("-", 1));
