@@ -60,6 +60,27 @@ describe.each(backends)("loader criteria ($name)", (backend) => {
     expect(result.map((o) => [o.id, sortedIds(o.products)])).toEqual([[10, [2]], [11, []], [12, [2]], [13, []], [14, [3]], [15, [3]]]);
   });
 
+  it("joinedload criteria on a many-to-many that name the parent go in the outer ON clause", async () => {
+    // Products whose id differs from the order's user id: 10 (user 1) → [2], 14 (user 4) → [3], 15 (user 4) → [1, 3].
+    const { result, sql, params } = await inFreshSession(engine, async (s) =>
+      (await s.scalars(select(Order).orderBy(Order.id).options(joinedload(Order.products.and(Product.id.ne(Order.userId)))))).unique().all(),
+    );
+    expect(sql).toHaveLength(1);
+    expect(sql[0]).toMatch(/LEFT OUTER JOIN \(order_products AS order_products_1 JOIN products AS products_1 ON order_products_1\.product_id = products_1\.id\) ON orders\.id = order_products_1\.order_id AND products_1\.id <> orders\.user_id ORDER BY orders\.id$/);
+    expect(params[0]).toEqual([]);
+    expect(result.map((o) => [o.id, sortedIds(o.products)])).toEqual([[10, [2]], [11, []], [12, []], [13, []], [14, [3]], [15, [1, 3]]]);
+  });
+
+  it("a chained many-to-many criterion naming the previous level reads that level's alias", async () => {
+    const { result, sql } = await inFreshSession(engine, async (s) =>
+      (await s.scalars(select(User).orderBy(User.id).options(joinedload(User.orders).joinedload(Order.products.and(Product.id.ne(Order.userId)))))).unique().all(),
+    );
+    expect(sql).toHaveLength(1);
+    expect(sql[0]).toMatch(/\) ON orders_1\.id = order_products_1\.order_id AND products_1\.id <> orders_1\.user_id ORDER BY users\.id$/);
+    const products = result.flatMap((u) => u.orders.map((o) => [o.id, sortedIds(o.products)]));
+    expect(products.sort((a, b) => (a[0] as number) - (b[0] as number))).toEqual([[10, [2]], [11, []], [12, []], [13, []], [14, [3]], [15, [1, 3]]]);
+  });
+
   it("joinedload criteria with LIMIT stay in the ON clause outside the wrapped subquery", async () => {
     const { result, sql, params } = await inFreshSession(engine, async (s) =>
       (await s.scalars(select(User).orderBy(User.id).limit(2).options(joinedload(User.orders.and(Order.total.gt(100)))))).unique().all(),
