@@ -193,6 +193,11 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Async
 
   // ---- unit of work -----------------------------------------------------------------------
 
+  /** For the flush (FlushSession): children a delete cascade reaches are loaded first. */
+  async loadForCascade(objects: readonly Instrumented[], key: string): Promise<void> {
+    await explicitLoad(this, objects, [key]);
+  }
+
   add(obj: object): void {
     const state = stateOf(obj);
     if (state === undefined) throw new ArgumentError(`add() expects an entity object, got ${describeValue(obj)}.`);

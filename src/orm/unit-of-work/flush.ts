@@ -32,6 +32,8 @@ export interface FlushSession {
   readonly identityMap: IdentityMap;
   /** Told of each re-keying, so a rollback can restore the old key. */
   rekeyed(obj: Instrumented, oldKey: unknown, oldValues: readonly unknown[]): void;
+  /** Loads relationship `key` of `objects` (session.load without the autoflush): a cascade needs the children. */
+  loadForCascade(objects: readonly Instrumented[], key: string): Promise<void>;
 }
 
 function relValue(obj: Instrumented, rel: RelationshipProperty): unknown {
@@ -399,22 +401,29 @@ async function deleteObjects(session: FlushSession, order: readonly Mapper[]): P
     const obj = queue.pop()!;
     const state = obj[STATE];
     for (const rel of state.mapper.relationships) {
-      const value = relValue(obj, rel);
+      let value = relValue(obj, rel);
       if (rel.direction === "many-to-many") {
         const where = and(...rel.pairs.map(([local, s]) => columnOf(rel.secondary!.node, s).eq(state.values[state.mapper.columnFor(local).index])));
         await session.run(delete_(rel.secondary!).where(where).node);
         continue;
       }
       if (rel.direction !== "one-to-many" || value === null) continue;
+      const cascadesDelete = rel.options.cascade === "all" || rel.options.cascade === "all, delete-orphan";
       if (value === undefined) {
         // Not loaded: SQLAlchemy loads the children to de-associate them; one UPDATE does the same.
-        // (A cascade "all" collection must be loaded for its children to be deleted.)
-        if (rel.options.cascade !== "all" && rel.options.cascade !== "all, delete-orphan") await deassociateUnloaded(session, obj, rel);
-        continue;
+        if (!cascadesDelete) {
+          await deassociateUnloaded(session, obj, rel);
+          continue;
+        }
+        // Children to delete are loaded, as SQLAlchemy does: each is then deleted with its own
+        // cascades, and the session forgets it.
+        await session.loadForCascade([obj], rel.key);
+        value = relValue(obj, rel);
+        if (value === null || value === undefined) continue;
       }
       for (const child of (rel.uselist ? value : [value]) as Instrumented[]) {
         if (all.has(child)) continue;
-        if (rel.options.cascade === "all" || rel.options.cascade === "all, delete-orphan") {
+        if (cascadesDelete) {
           all.add(child);
           queue.push(child);
         } else if (child[STATE].status === "persistent") {

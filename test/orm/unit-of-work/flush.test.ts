@@ -452,6 +452,25 @@ describe.each(backends)("flush ($name)", (backend) => {
     });
   });
 
+  it('deleting a parent with cascade: "all" loads and deletes children it has not loaded', async () => {
+    await using session = new Session(engine);
+    session.add(new Shelf({ label: "unloaded", items: [new Item({ name: "u1" }), new Item({ name: "u2" })] }));
+    await session.commit();
+    const loaded = (await session.scalars(select(Shelf).where(Shelf.label.eq("unloaded")))).one();
+    const shelfId = loaded.id;
+    session.delete(loaded);
+    const { statements } = await withStatements(engine, () => session.flush());
+    expect(statements.map((s) => s.sql)).toEqual([
+      "SELECT items.shelf_id, items.id, items.shelf_id, items.name FROM items WHERE items.shelf_id = ANY($1)",
+      "DELETE FROM items WHERE items.id = $1",
+      "DELETE FROM items WHERE items.id = $1",
+      "DELETE FROM shelves WHERE shelves.id = $1",
+    ]);
+    await session.commit();
+    expect(await rows(engine, "SELECT count(*)::int FROM items WHERE shelf_id = $1", [shelfId])).toEqual([[0]]);
+    expect(await rows(engine, "SELECT count(*)::int FROM shelves WHERE id = $1", [shelfId])).toEqual([[0]]);
+  });
+
   describe("collections changed in place", () => {
     it("an object pushed onto a loaded collection is inserted with the parent's key", async () => {
       await using session = new Session(engine);
