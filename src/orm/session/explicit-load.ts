@@ -91,3 +91,34 @@ async function refreshExpired(session: LoadingSession, mapper: Mapper, objs: rea
     }
   }
 }
+
+/**
+ * refresh(): the eager loads an object was loaded with run again for it (SQLAlchemy re-applies
+ * the original load options when it refreshes, ANCHORS 8). `original` is the path node the object
+ * was loaded at; its eager children are copied with their criteria and run as batch loads, the
+ * way SQLAlchemy turns a selectinload into a load for the one object.
+ */
+export async function reapplyEagerOptions(session: LoadingSession, obj: Instrumented, original: PathNode): Promise<void> {
+  const top = new PathNode(original.mapper, new TreeRoot(), []);
+  copyEagerChildren(original, top);
+  if (top.children.size === 0) return;
+  for (const child of top.children.values()) expandDefaults(child.node);
+  await runPostLoads(new LoadContext(session, false, undefined), [{ node: top, parents: [obj] }]);
+}
+
+function copyEagerChildren(from: PathNode, to: PathNode): void {
+  for (const load of from.children.values()) {
+    // Model defaults load with the refresh's own query; contains_eager came from a join the
+    // original statement had, which a refresh does not repeat (SQLAlchemy leaves it unloaded too).
+    if (load.fromDefault || load.strategy === "contains_eager") continue;
+    const eager = load.strategy === "selectin" || load.strategy === "joined" || load.strategy === "subquery" || load.strategy === "immediate";
+    if (!eager && load.strategy !== "default") continue;
+    const child = to.child(load.rel);
+    if (eager) {
+      child.strategy = "selectin";
+      child.args = load.args;
+      child.criteria = load.criteria;
+    }
+    copyEagerChildren(load.node, child.node);
+  }
+}

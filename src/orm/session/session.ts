@@ -19,6 +19,7 @@ import { EXPIRED, instanceRepr, NOT_SET, STATE, stateOf, type Instrumented, type
 import type { Mapper } from "../mapping/mapper.js";
 import type { LoadingSession } from "../loading/context.js";
 import { loadEntities } from "../loading/load-entities.js";
+import { PathNode } from "../loading/path-options.js";
 import type { AnyLoad, SpecOf } from "../loading/options.js";
 import type { Loaded, LoadedBy } from "../typing/loaded.js";
 import type { ElementOf, PathOf, ValidPaths } from "../typing/paths.js";
@@ -26,7 +27,7 @@ import { EntitySelect, select } from "../query/select.js";
 import { flush, type FlushSession } from "../unit-of-work/flush.js";
 import { IdentityMap } from "./identity-map.js";
 import { Result } from "./result.js";
-import { explicitLoad, type LoadPath } from "./explicit-load.js";
+import { explicitLoad, reapplyEagerOptions, type LoadPath } from "./explicit-load.js";
 
 export interface SessionOptions {
   /** Expire every object at commit, so the next read sees the database (default true, as SQLAlchemy). */
@@ -481,8 +482,13 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Async
       lookup = current.some((v) => v === EXPIRED) ? this.expiredKeys.get(state) : current;
       if (lookup === undefined) throw new InvalidRequestError(`Could not refresh ${instanceRepr(obj)}: its primary key is not known.`);
     }
+    const original = state.loadOptions;
     const fresh = await this.get(entity, lookup, { ...options, populateExisting: true });
     if (fresh === null) throw new InvalidRequestError(`Could not refresh ${instanceRepr(obj)}: its row no longer exists.`);
+    // Without options of its own, a refresh loads again what the object's query loaded eagerly.
+    if (options.options === undefined && original instanceof PathNode) {
+      await this.guard("refresh()", () => reapplyEagerOptions(this, obj as unknown as Instrumented, original));
+    }
     return obj;
   }
 
