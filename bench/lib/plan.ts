@@ -75,6 +75,14 @@ const NONE: Pick<WorkloadPlan, "allowanceMs" | "users" | "warmupUsers" | "pages"
   warmupRows: 0,
 };
 
+/**
+ * Warm-up runs per worker and workload, the same for every contender. One was too few: in a fresh
+ * process the first measured runs still paid for JIT compilation (Athanor's first W1 run took
+ * about 1.3x its later ones, raw postgres.js's 1.2x), which measured start-up more than the
+ * steady state the workloads stand for. Warm-ups run on the small variants, so three cost little.
+ */
+const WARMUPS = 3;
+
 export function benchPlan(quick: boolean): BenchPlan {
   const pageLoads = quick ? 20 : 200;
   // Quick mode spreads its page loads evenly, so the offsets still span 0..1,900.
@@ -100,7 +108,7 @@ export function benchPlan(quick: boolean): BenchPlan {
         describe:
           `users 1..${n(graphUsers)} with their orders and each order's products (${n(graphUsers)} + ${n(graphUsers * 20)} + ` +
           `${n(graphUsers * 100)} rows)${scaled(graphUsers, 1_000)}; ms per run`,
-        warmups: 1,
+        warmups: WARMUPS,
         runs: quick ? 3 : 5,
         budgetMs: quick ? 2_500 : 0,
         ...(quick ? { allowanceMs: 15_000 } : {}),
@@ -115,7 +123,7 @@ export function benchPlan(quick: boolean): BenchPlan {
         describe: `${pageLoads} page loads of 20 users (ORDER BY id, OFFSET page*20) with their orders, ${
           quick ? "pages 0, 5, 10, ..., 95" : "pages 0..99 twice"
         }${scaled(pageLoads, 200)}; median ms per page`,
-        warmups: 1,
+        warmups: WARMUPS,
         runs: quick ? 4 : 10,
         budgetMs: 0,
         ...(quick ? { allowanceMs: 10_000 } : {}),
@@ -128,7 +136,7 @@ export function benchPlan(quick: boolean): BenchPlan {
         title: "W3 by-pk",
         sample: "op",
         describe: `${n(lookups)} lookups of one user by primary key with its invoice, ids shuffled${scaled(lookups, 2_000)}; median ms per lookup`,
-        warmups: 1,
+        warmups: WARMUPS,
         runs: quick ? 4 : 10,
         budgetMs: 0,
         ...(quick ? { allowanceMs: 8_000 } : {}),
@@ -144,7 +152,7 @@ export function benchPlan(quick: boolean): BenchPlan {
           insertRows,
           10_000,
         )}; ms per run`,
-        warmups: 1,
+        warmups: WARMUPS,
         runs: quick ? 3 : 5,
         budgetMs: quick ? 2_000 : 0,
         ...(quick ? { allowanceMs: 10_000 } : {}),
@@ -160,7 +168,7 @@ export function benchPlan(quick: boolean): BenchPlan {
           n1Users,
           1_000,
         )}; ms per run`,
-        warmups: 1,
+        warmups: WARMUPS,
         runs: quick ? 2 : 1,
         budgetMs: quick ? 2_000 : 0,
         ...(quick ? { allowanceMs: 10_000 } : {}),

@@ -194,7 +194,7 @@ function describeRuns(plan: BenchPlan): string {
   return plan.workloads
     .map(
       (w) =>
-        `${w.id.toUpperCase()} ${w.warmups} warm-up + ${w.runs} measured run${w.runs === 1 ? "" : "s"}` +
+        `${w.id.toUpperCase()} ${w.warmups} warm-up${w.warmups === 1 ? "" : "s"} + ${w.runs} measured run${w.runs === 1 ? "" : "s"}` +
         (w.budgetMs ? ` (no more once a contender has spent ${w.budgetMs / 1000} s on them)` : "") +
         (Number.isFinite(w.allowanceMs) ? ` (none beyond the first once all contenders' runs took ${w.allowanceMs / 1000} s)` : ""),
     )
