@@ -184,14 +184,34 @@ const renderers: Renderers = {
   },
   update: (node, state) => {
     const set = node.set.map(([c, v]) => `${q(c)}=${render(v, state)}`).join(", ");
+    const others = otherTables(node.table, [...node.set.map(([, v]) => v), node.where, ...node.returning]);
+    const from = others.length === 0 ? "" : ` FROM ${others.map((f) => render(f, state)).join(", ")}`;
     const where = node.where ? ` WHERE ${render(node.where, state)}` : "";
-    return `UPDATE ${tableName(node.table)} SET ${set}${where}${returning(node.returning, state)}`;
+    return `UPDATE ${tableName(node.table)} SET ${set}${from}${where}${returning(node.returning, state)}`;
   },
   delete: (node, state) => {
+    const others = otherTables(node.table, [node.where, ...node.returning]);
+    const using = others.length === 0 ? "" : ` USING ${others.map((f) => render(f, state)).join(", ")}`;
     const where = node.where ? ` WHERE ${render(node.where, state)}` : "";
-    return `DELETE FROM ${tableName(node.table)}${where}${returning(node.returning, state)}`;
+    return `DELETE FROM ${tableName(node.table)}${using}${where}${returning(node.returning, state)}`;
   },
 };
+
+/**
+ * The tables and aliases an UPDATE or DELETE reads besides its own, in order of first mention:
+ * PostgreSQL's `UPDATE ... FROM` / `DELETE ... USING`, which SQLAlchemy also adds by itself when
+ * the WHERE clause names another table (`update(orders).where(orders.user_id.eq(users.id))`).
+ */
+function otherTables(own: TableNode, exprs: readonly (ExprNode | undefined)[]): (TableNode | AliasNode)[] {
+  const others: (TableNode | AliasNode)[] = [];
+  for (const expr of exprs) {
+    if (expr === undefined) continue;
+    forEachColumnSource(expr, (source) => {
+      if (source !== own && !others.includes(source)) others.push(source);
+    });
+  }
+  return others;
+}
 
 function elementType(bind: BindNode): { sql: string } {
   return bind.type ?? { sql: "text[]" };

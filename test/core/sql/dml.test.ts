@@ -16,6 +16,11 @@ const id = items.column("id") as ColumnExpression<number>;
 const qty = items.column("qty") as ColumnExpression<number>;
 const name = items.column("name") as ColumnExpression<string>;
 
+// A second table for UPDATE ... FROM / DELETE ... USING: items restocked from a price list.
+const restock = new Table("restock", [columnSpec("item_name", types.text, { primaryKey: true }), columnSpec("extra", types.integer, { nullable: false })]);
+const restockName = restock.column("item_name") as ColumnExpression<string>;
+const extra = restock.column("extra") as ColumnExpression<number>;
+
 const tagged = new Table("tagged", [columnSpec("id", types.integer, { primaryKey: true }), columnSpec("tags", types.array(types.text))]);
 
 function sqlOf(stmt: { node: Parameters<typeof compile>[0] }): { sql: string; params: unknown[] } {
@@ -102,6 +107,25 @@ describe("update and delete", () => {
     expect(sqlOf(delete_(items))).toEqual({ sql: "DELETE FROM items", params: [] });
   });
 
+  it("a WHERE or SET naming another table adds UPDATE ... FROM (each table once)", () => {
+    expect(sqlOf(update(items).set({ qty: qty.add(extra) }).where(name.eq(restockName)).where(extra.gt(0)).returning(id, extra))).toEqual({
+      sql: "UPDATE items SET qty=(items.qty + restock.extra) FROM restock WHERE items.name = restock.item_name AND restock.extra > $1 RETURNING items.id, restock.extra",
+      params: [0],
+    });
+  });
+
+  it("a WHERE naming another table adds DELETE ... USING; an alias is rendered as one", () => {
+    expect(sqlOf(delete_(items).where(name.eq(restockName)))).toEqual({
+      sql: "DELETE FROM items USING restock WHERE items.name = restock.item_name",
+      params: [],
+    });
+    const r = restock.alias("r");
+    expect(sqlOf(delete_(items).where(name.eq(r.column("item_name") as ColumnExpression<string>)))).toEqual({
+      sql: "DELETE FROM items USING restock AS r WHERE items.name = r.item_name",
+      params: [],
+    });
+  });
+
   it.each([
     ["update set undefined", () => update(items).set({ qty: undefined }), /update items: column "qty" is undefined; use null for NULL or leave it out/],
     ["update set nothing", () => update(items).set({}), /set\(\) needs at least one column/],
@@ -119,6 +143,7 @@ describe.each(backends)("dml executed ($name)", (backend) => {
   let engine: Engine;
   const md = new MetaData();
   md.add(items);
+  md.add(restock);
   const exec = async (stmt: { node: Parameters<typeof compile>[0] }): Promise<unknown[][]> => {
     const { sql, params } = sqlOf(stmt);
     return (await engine.execute({ sql, params })).rows;
@@ -167,6 +192,14 @@ describe.each(backends)("dml executed ($name)", (backend) => {
     expect(await exec(update(items).set({ qty: qty.add(10) }).where(id.ge(2)).returning("id", "qty"))).toEqual([[2, 10], [3, 10]]);
     expect(await exec(update(items).set({ meta: { v: true } }).where(name.eq("a")).returning("meta"))).toEqual([[{ v: true }]]);
     expect(await all()).toEqual([[1, "a", 0, { v: true }], [2, "b", 10, null], [3, "c", 10, null]]);
+  });
+
+  it("UPDATE ... FROM and DELETE ... USING change only the rows the other table matches", async () => {
+    await exec(insert(items).values([{ name: "a" }, { name: "b" }, { name: "c" }]));
+    await exec(insert(restock).values([{ item_name: "a", extra: 5 }, { item_name: "c", extra: 7 }]));
+    expect(await exec(update(items).set({ qty: qty.add(extra) }).where(name.eq(restockName)).returning("id", "qty"))).toEqual([[1, 5], [3, 7]]);
+    expect(await exec(delete_(items).where(name.eq(restockName)).where(extra.gt(6)).returning("name"))).toEqual([["c"]]);
+    expect(await all()).toEqual([[1, "a", 5, null], [2, "b", 0, null]]);
   });
 
   it("delete with where removes only the matching rows", async () => {
