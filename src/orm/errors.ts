@@ -46,3 +46,8 @@ export class StaleDataError extends FlushError {
 export class UniqueRequiredError extends InvalidRequestError {
   override readonly code: string = "unique-required";
 }
+
+/** The same relationship was loaded one object at a time, again and again (session option `nPlusOne: "raise"`). */
+export class NPlusOneError extends InvalidRequestError {
+  override readonly code: string = "n-plus-one";
+}

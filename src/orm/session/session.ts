@@ -28,12 +28,18 @@ import { flush, type FlushSession } from "../unit-of-work/flush.js";
 import { IdentityMap } from "./identity-map.js";
 import { Result } from "./result.js";
 import { explicitLoad, reapplyEagerOptions, type LoadPath } from "./explicit-load.js";
+import { NPlusOneDetector, type NPlusOneMode } from "./n-plus-one.js";
 
 export interface SessionOptions {
   /** Expire every object at commit, so the next read sees the database (default true, as SQLAlchemy). */
   readonly expireOnCommit?: boolean;
   /** Flush pending changes before each query (default true). */
   readonly autoflush?: boolean;
+  /**
+   * What to do when session.load() loads one relationship one object at a time, again and again
+   * (an N+1, session/n-plus-one.ts): "warn" (default), "raise" (for test suites) or "ignore".
+   */
+  readonly nPlusOne?: NPlusOneMode;
 }
 
 export interface GetOptions<L extends readonly AnyLoad[] = readonly AnyLoad[]> {
@@ -59,10 +65,12 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Async
   private failure: unknown;
   readonly expireOnCommit: boolean;
   readonly autoflush: boolean;
+  private readonly nPlusOne: NPlusOneDetector;
 
   constructor(readonly engine: Engine, options: SessionOptions = {}) {
     this.expireOnCommit = options.expireOnCommit ?? true;
     this.autoflush = options.autoflush ?? true;
+    this.nPlusOne = new NPlusOneDetector(options.nPlusOne ?? "warn");
   }
 
   // ---- SessionLink / LoadingSession -------------------------------------------------------
@@ -184,6 +192,7 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Async
       this.checkUsable();
       const list = (Array.isArray(objects) ? objects : [objects]) as Instrumented[];
       for (const obj of list) this.checkOwned(obj, "load()");
+      this.nPlusOne.record(list, paths as unknown as readonly LoadPath[]);
       // As a lazy load's query: pending changes are flushed first, so the load sees them.
       await this.autoflushIfNeeded();
       // ValidPaths<E, P> is P once the call compiled.
