@@ -4,6 +4,7 @@ import type { StatementNode } from "../../core/sql/nodes.js";
 import type { InstanceState, SessionLink } from "../mapping/instance-state.js";
 import type { Mapper } from "../mapping/mapper.js";
 import type { IdentityMap } from "../session/identity-map.js";
+import { keepShape } from "../mapping/shapes.js";
 
 /** What loading needs from a session (the session implements it; loading never imports it). */
 export interface LoadingSession {
@@ -26,3 +27,8 @@ export class LoadContext {
     return this.session.identityMap.get(mapper, key);
   }
 }
+
+// A load context that is never used keeps its hidden class alive between loads, so the loaders
+// compiled against it survive a GC that finds no load running (see mapping/shapes.ts).
+keepShape(new LoadContext(undefined as unknown as LoadingSession, false, undefined));
+

@@ -6,6 +6,7 @@ import { MetaData } from "../../core/schema/metadata.js";
 import { MappingError } from "../errors.js";
 import { analyseJoin } from "./relationship-analysis.js";
 import type { Mapper, RelationshipProperty } from "./mapper.js";
+import { keepShapes } from "./shapes.js";
 
 export class Registry {
   readonly metadata = new MetaData();
@@ -79,6 +80,7 @@ export class Registry {
       }
     }
     for (const [mapper, rels] of resolved) mapper.setRelationships(rels);
+    for (const mapper of this.mappers) keepShapes(mapper);
     this.configured = true;
   }
 }

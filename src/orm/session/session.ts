@@ -29,6 +29,7 @@ import { IdentityMap } from "./identity-map.js";
 import { Result } from "./result.js";
 import { explicitLoad, reapplyEagerOptions, type LoadPath } from "./explicit-load.js";
 import { NPlusOneDetector, type NPlusOneMode } from "./n-plus-one.js";
+import { keepShape } from "../mapping/shapes.js";
 
 export interface SessionOptions {
   /** Expire every object at commit, so the next read sees the database (default true, as SQLAlchemy). */
@@ -558,4 +559,9 @@ function normalizeKey(mapper: Mapper, key: unknown): unknown[] {
   }
   throw new ArgumentError(`get(${mapper.name}): the primary key has ${pk.length} columns; pass [${pk.map((c) => c.key).join(", ")}] or an object.`);
 }
+
+// A session that is never used keeps the hidden classes of Session, IdentityMap and their
+// fields alive between sessions, so the flush and loading code compiled against them is not
+// thrown away by a GC that finds no session alive (see mapping/shapes.ts).
+keepShape(new Session(undefined as unknown as Engine));
 
