@@ -8,7 +8,7 @@
  */
 import {
   containsEager, createEngine, insert, joinedload, LazyLoadError, raiseload, select, selectinload,
-  Session, sessionmaker, subqueryload, type Engine, type Loaded,
+  Session, sessionmaker, setWarningSink, subqueryload, type Engine, type Loaded,
 } from "../src/index.js";
 import { captureStatements, type CapturedStatement } from "../src/testing/index.js";
 import { Base, Invoice, Order, orderProducts, Product, User } from "./models.js";
@@ -171,9 +171,20 @@ async function main(): Promise<void> {
     await step(engine, { heading: "(a) N+1 for contrast: select(User), then session.load(user, \"orders\") per user", label: "N+1 (load per object)", showStatements: 3 }, async (session) => {
       const users = (await session.scalars(select(User).orderBy(User.id))).all();
       // The anti-pattern: one round trip per user. session.load batches when given the whole list.
+      // Athanor notices at the tenth call and says how to fix it (a warning; "raise" in tests).
+      const noticed: string[] = [];
+      const previous = setWarningSink((message, code) => (code === "n-plus-one" ? noticed.push(message) : previous(message, code)));
       const loaded = [];
-      for (const user of users) loaded.push(await session.load(user, "orders"));
-      return [`${loaded.length} users, ${loaded.reduce((n, u) => n + u.orders.length, 0)} orders`, describeUser(loaded[0]!)];
+      try {
+        for (const user of users) loaded.push(await session.load(user, "orders"));
+      } finally {
+        setWarningSink(previous);
+      }
+      return [
+        `${loaded.length} users, ${loaded.reduce((n, u) => n + u.orders.length, 0)} orders`,
+        describeUser(loaded[0]!),
+        ...noticed.map((m) => `Athanor warned: ${m}`),
+      ];
     });
 
     await step(engine, { heading: "(b) selectinload(User.orders).selectinload(Order.products): one batch query per level", label: "selectinload chain" }, async (session) => {

@@ -57,10 +57,16 @@ function stepsOf(path: LoadPath): string[] {
 }
 
 function explain(entity: string, first: string, dotted: string, count: number): string {
-  const variable = entity.charAt(0).toLowerCase() + entity.slice(1);
+  const list = plural(entity.charAt(0).toLowerCase() + entity.slice(1));
   return (
     `N+1 detected: session.load() loaded ${entity}.${first} ("${dotted}") for one ${entity} at a time, ${count} times in this session, ` +
-    `one query per object. Load them together: await session.load(${variable}List, "${dotted}") runs one query per level for the whole list; ` +
+    `one query per object. Load them together: await session.load(${list}, "${dotted}") with the whole list runs one query per level; ` +
     `or add selectinload(${entity}.${first}) to the options of the query that loaded them.`
   );
+}
+
+/** "user" -> "users", "category" -> "categories": a readable name for the list in the message. */
+function plural(name: string): string {
+  if (/[^aeiou]y$/.test(name)) return `${name.slice(0, -1)}ies`;
+  return /(s|x|ch|sh)$/.test(name) ? `${name}es` : `${name}s`;
 }

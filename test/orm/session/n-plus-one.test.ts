@@ -40,7 +40,7 @@ describe.each(backends)("N+1 detection ($name)", (backend) => {
     expect(nPlusOne).toHaveLength(1);
     expect(nPlusOne[0]!.message).toBe(
       'N+1 detected: session.load() loaded User.orders ("orders") for one User at a time, 10 times in this session, one query per object. ' +
-        'Load them together: await session.load(userList, "orders") runs one query per level for the whole list; ' +
+        'Load them together: await session.load(users, "orders") with the whole list runs one query per level; ' +
         "or add selectinload(User.orders) to the options of the query that loaded them.",
     );
     expect(users.every((u) => (u.orders as Order[]).length === 1)).toBe(true);
