@@ -66,6 +66,14 @@ class PostgresJsDriver implements Driver {
   readonly #url: string;
   readonly #types = new TypeRegistry();
   readonly #open = new Set<PostgresJsConnection>();
+  /**
+   * One small query and its result kept for the driver's life. postgres.js's queries and results
+   * get their hidden class by
+   * transitions V8 holds weakly: once every result is garbage a GC collects the class and the
+   * compiled row-reading code (postgres.js's and query() below) is thrown away and compiled
+   * again on the next statement ("deoptimizing: weak objects"); see orm/mapping/shapes.ts.
+   */
+  #shape: unknown;
 
   constructor(postgresModule: PostgresModule, url: string) {
     this.#postgres = postgresModule;
@@ -91,7 +99,10 @@ class PostgresJsDriver implements Driver {
     // postgres.js connects on the first statement. `sql.reserve()` would connect without one,
     // but with `fetch_types: false` it never resolves (3.4.9), so open the socket with a ping.
     try {
-      await sql.unsafe("SELECT 1", [], { simple: true } as postgres.UnsafeQueryOptions);
+      // Extended protocol and array rows, as every statement later: the result is kept (see #shape).
+      const query = sql.unsafe("SELECT 1", [], { prepare: false, simple: false } as postgres.UnsafeQueryOptions).values();
+      const result = await query;
+      this.#shape ??= [query, result];
     } catch (error) {
       await sql.end({ timeout: 0 }).catch(() => undefined);
       throw error;
