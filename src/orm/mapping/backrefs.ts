@@ -4,14 +4,16 @@
  * collection is loaded; `u.orders = [o]` sets `o.user = u`. Foreign keys follow at flush.
  */
 import { ArgumentError } from "../../core/errors.js";
+import { describeValue } from "../../core/sql/expression.js";
 import { STATE, stateOf, type Instrumented } from "./instance-state.js";
-import { adoptCollection } from "./collection.js";
+import { adoptCollection, onMembershipChange } from "./collection.js";
 import type { RelationshipProperty } from "./mapper.js";
 
 function checkTarget(rel: RelationshipProperty, value: unknown): void {
   const target = value === null ? undefined : stateOf(value as object);
   if (value !== null && (target === undefined || target.mapper !== rel.target)) {
-    throw new ArgumentError(`${rel.description} expects a ${rel.target.name} object${rel.uselist ? " in the array" : " or null"}, got ${String(value)}.`);
+    const article = /^[AEIOU]/.test(rel.target.name) ? "an" : "a";
+    throw new ArgumentError(`${rel.description} expects ${article} ${rel.target.name} object${rel.uselist ? " in the array" : " or null"}, got ${describeValue(value)}.`);
   }
 }
 
@@ -55,6 +57,32 @@ function syncBack(owner: Instrumented, rel: RelationshipProperty, child: Instrum
     if (!add && at >= 0) list.splice(at, 1);
   }
 }
+
+/** The other side follows items added to or removed from `owner`'s collection `rel`. */
+function membershipChanged(owner: Instrumented, rel: RelationshipProperty, added: readonly Instrumented[], removed: readonly Instrumented[]): void {
+  const back = rel.back;
+  if (back === undefined) return;
+  const list = loaded(owner, rel) as Instrumented[];
+  for (const gone of removed) if (!list.includes(gone)) syncBack(gone, back, owner, false);
+  for (const item of added) {
+    if (!back.uselist) {
+      // The child moves from its previous owner's collection to this one.
+      const oldOwner = loaded(item, back) as Instrumented | null | undefined;
+      if (oldOwner && oldOwner !== owner) syncBack(oldOwner, rel, item, false);
+    }
+    syncBack(item, back, owner, true);
+    markRelChanged(item, back);
+  }
+}
+
+onMembershipChange({
+  check: (owner, index, added) => {
+    const rel = owner[STATE].mapper.relationships[index]!;
+    for (const item of added) checkTarget(rel, item);
+  },
+  changed: (owner, index, added, removed) =>
+    membershipChanged(owner, owner[STATE].mapper.relationships[index]!, added as Instrumented[], removed as Instrumented[]),
+});
 
 export function assignRelationship(obj: Instrumented, rel: RelationshipProperty, value: unknown): void {
   if (value === undefined) throw new ArgumentError(`${rel.description} cannot be set to undefined; use ${rel.uselist ? "[]" : "null"}.`);

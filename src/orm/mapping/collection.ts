@@ -4,6 +4,11 @@
  * `user.orders.push(order)`, `splice`, `pop`, ... are saved like an assignment. Reading costs
  * nothing extra. Derived arrays (`map`, `filter`, `slice`) are plain arrays. Writing an index
  * directly (`orders[0] = x`) is not seen: use splice or assign the whole array.
+ *
+ * Items a mutator adds are checked before anything changes, and the other side of the
+ * relationship (backPopulates) follows each change, as SQLAlchemy's append/remove events do:
+ * `user.orders.push(order)` sets `order.user`. backrefs.ts supplies both through
+ * `onMembershipChange`, so this module does not depend on it.
  */
 import { STATE, type Instrumented } from "./instance-state.js";
 
@@ -30,15 +35,76 @@ function beforeMutation(list: unknown[]): void {
   state.session?.markDirty(link.owner);
 }
 
+export interface MembershipListener {
+  /** Throws before the change when an item cannot belong to the collection. */
+  check(owner: Instrumented, index: number, added: readonly unknown[]): void;
+  /** After the change: the items that joined and left the collection. */
+  changed(owner: Instrumented, index: number, added: readonly unknown[], removed: readonly unknown[]): void;
+}
+
+let listener: MembershipListener | undefined;
+/** True while the listener runs: the other sides it updates do not announce their changes again. */
+let syncing = false;
+
+export function onMembershipChange(next: MembershipListener): void {
+  listener = next;
+}
+
+type Mutator = (...args: unknown[]) => unknown;
+
+/** What one call adds and removes, for the methods that can change membership. */
+function applyTracked(list: unknown[], name: (typeof MUTATORS)[number], original: Mutator, args: unknown[]): { result: unknown; added: readonly unknown[]; removed: readonly unknown[] } {
+  switch (name) {
+    case "push":
+    case "unshift":
+      return { result: original.apply(list, args), added: args, removed: [] };
+    case "pop":
+    case "shift": {
+      const length = list.length;
+      const result = original.apply(list, args);
+      return { result, added: [], removed: list.length < length ? [result] : [] };
+    }
+    case "splice": {
+      const result = original.apply(list, args) as unknown[];
+      return { result, added: args.slice(2), removed: result };
+    }
+    case "sort":
+    case "reverse":
+      return { result: original.apply(list, args), added: [], removed: [] };
+    default: {
+      // fill / copyWithin: rare enough to diff the whole array.
+      const before = Array.prototype.slice.call(list);
+      const result = original.apply(list, args);
+      return { result, added: list.filter((x) => !before.includes(x)), removed: before.filter((x) => !list.includes(x)) };
+    }
+  }
+}
+
 const MUTATORS = ["push", "pop", "shift", "unshift", "splice", "sort", "reverse", "fill", "copyWithin"] as const;
 for (const name of MUTATORS) {
-  const original = Array.prototype[name] as (...args: unknown[]) => unknown;
+  const original = Array.prototype[name] as Mutator;
   Object.defineProperty(Collection.prototype, name, {
     configurable: true,
     writable: true,
     value: function (this: unknown[], ...args: unknown[]): unknown {
+      const link = (this as Owned)[OWNER];
+      if (link === undefined || listener === undefined || syncing) {
+        beforeMutation(this);
+        return original.apply(this, args);
+      }
+      const incoming = name === "push" || name === "unshift" ? args : name === "splice" ? args.slice(2) : name === "fill" ? args.slice(0, 1) : [];
+      listener.check(link.owner, link.index, incoming);
       beforeMutation(this);
-      return original.apply(this, args);
+      const { result, added, removed } = applyTracked(this, name, original, args);
+      if (added.length > 0 || removed.length > 0) {
+        syncing = true;
+        try {
+          listener.changed(link.owner, link.index, added, removed);
+        } finally {
+          syncing = false;
+        }
+      }
+      return result;
     },
   });
 }

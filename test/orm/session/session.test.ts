@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  column, createEngine, declarativeBase, DetachedInstanceError, InvalidRequestError, NotLoadedError, select,
+  ArgumentError, column, createEngine, declarativeBase, DetachedInstanceError, InvalidRequestError, NotLoadedError, select,
   selectinload, Session, type Engine,
 } from "../../../src/index.js";
 import { assertQueryCount, captureStatements, withStatements } from "../../../src/testing/assert-sql.js";
@@ -294,6 +294,44 @@ describe.each(backends)("Session ($name)", (backend) => {
       expect(ordersOf(bob)).toEqual([order]);
       bob.orders = [];
       expect(order.user).toBeNull();
+    });
+
+    it("u.orders.push(o) sets o.user; splice and pop clear it; a pushed order moves from its old user", async () => {
+      const ann = new User({ email: "a@push.com", orders: [] });
+      const bob = new User({ email: "b@push.com", orders: [] });
+      const first = new Order({ total: 1 });
+      const second = new Order({ total: 2 });
+      ordersOf(ann).push(first, second);
+      expect(first.user).toBe(ann);
+      expect(second.user).toBe(ann);
+      ordersOf(bob).unshift(first);
+      expect(first.user).toBe(bob);
+      expect(ordersOf(ann)).toEqual([second]);
+      ordersOf(ann).splice(0, 1);
+      expect(second.user).toBeNull();
+      expect(ordersOf(bob).pop()).toBe(first);
+      expect(first.user).toBeNull();
+    });
+
+    it("pushing something that is not an Order throws before the collection changes", () => {
+      const ann = new User({ email: "a@bad.com", orders: [] });
+      expect(() => ordersOf(ann).push({ total: 1 } as unknown as Order)).toThrow(ArgumentError);
+      expect(() => ordersOf(ann).push({ total: 1 } as unknown as Order)).toThrow("User.orders expects an Order object in the array, got Object.");
+      expect(ordersOf(ann)).toEqual([]);
+    });
+
+    it("a push onto a loaded collection sets the back side without SQL and is inserted with the key", async () => {
+      await using session = new Session(engine);
+      const user = (await session.scalars(select(User).where(User.id.eq(1002)).options(selectinload(User.orders)))).one();
+      const order = new Order({ total: 42 });
+      await assertQueryCount(engine, 0, async () => {
+        ordersOf(user).push(order);
+      });
+      expect(order.user).toBe(user);
+      const { statements } = await withStatements(engine, () => session.flush());
+      expect(statements.map((s) => s.sql)).toEqual(["INSERT INTO orders (user_id, total) VALUES ($1, $2) RETURNING orders.id, orders.created_at"]);
+      expect(statements[0]!.params).toEqual([1002, 42]);
+      await session.rollback();
     });
 
     it("assigning to a persistent object's unloaded collection side leaves it unloaded", async () => {
