@@ -7,7 +7,7 @@ import { describeValue } from "../../core/sql/expression.js";
 import { isRelationshipAttribute, type RelationshipAttribute } from "../mapping/instrumented.js";
 import type { Predicate } from "../../core/sql/expression.js";
 import type { Mapper } from "../mapping/mapper.js";
-import type { EntityBrand, LoadedMark, QueryWide, TableOf, Unloads as UnloadsOf, Under } from "../typing/loaded.js";
+import type { EntityBrand, HasUnloads, LoadedMark, QueryWide, TableOf, Unloads as UnloadsOf, Under } from "../typing/loaded.js";
 import { entityOf, type MappedClass, type EntityStatics } from "../mapping/declarative.js";
 
 export type StrategyKey =
@@ -46,12 +46,12 @@ type Then<Spec, Path extends readonly string[], K extends string, T, O extends s
 
 /** raiseload/noload: `K` (or with "*", every eager default at this point) stays unloaded. */
 type Unloads<Spec, Path extends readonly string[], K extends string, Through extends string, At extends string, Root extends string, O extends string> =
-  Load<Spec & Under<Path, UnloadsOf<K>>, Path, Through, At, RootAfter<Path, Root, O>>;
+  Load<Spec & Under<Path, UnloadsOf<K>> & HasUnloads, Path, Through, At, RootAfter<Path, Root, O>>;
 
 
 /** A bare raiseload("*") / noload("*"): every relationship of every object the query loads. */
 type UnloadsAll<Spec, Path extends readonly string[], Through extends string, At extends string, Root extends string> =
-  Path extends readonly [] ? string extends Root ? Load<Spec & QueryWide, Path, Through, At, Root>
+  Path extends readonly [] ? string extends Root ? Load<Spec & QueryWide & HasUnloads, Path, Through, At, Root>
   : Unloads<Spec, Path, "*", Through, At, Root, Root> : Unloads<Spec, Path, "*", Through, At, Root, Root>;
 
 /**
@@ -177,13 +177,13 @@ export const immediateload = <O extends string, T, K extends string>(attr: Step<
 export const containsEager = <O extends string, T, K extends string>(attr: Step<O, T, K>) => root.containsEager(attr);
 /** Reading the relationship (or, with "*", every relationship not otherwise loaded) raises. */
 export function raiseload<O extends string, T, K extends string>(attr: Step<O, T, K>, args?: Pick<StrategyArgs, "sqlOnly">): Unloads<{}, [], K, never, string, string, O>;
-export function raiseload(attr: "*", args?: Pick<StrategyArgs, "sqlOnly">): Load<QueryWide>;
+export function raiseload(attr: "*", args?: Pick<StrategyArgs, "sqlOnly">): Load<QueryWide & HasUnloads>;
 export function raiseload(attr: Attr | "*", args?: Pick<StrategyArgs, "sqlOnly">): AnyLoad {
   return root.raiseload(attr as "*", args);
 }
 /** The relationship (or, with "*", every relationship not otherwise loaded) reads as empty and never loads. */
 export function noload<O extends string, T, K extends string>(attr: Step<O, T, K>): Unloads<{}, [], K, never, string, string, O>;
-export function noload(attr: "*"): Load<QueryWide>;
+export function noload(attr: "*"): Load<QueryWide & HasUnloads>;
 export function noload(attr: Attr | "*"): AnyLoad {
   return root.noload(attr as "*");
 }

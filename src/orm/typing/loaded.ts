@@ -85,9 +85,44 @@ export type PathSpec<P extends string> = [P] extends [never] ? {} : UnionToInter
 
 // NotLoaded is an empty interface, so an already-loaded value (an array, an entity) matches it too
 // with T inferred as unknown: that case keeps the value's own type (loading a path twice).
-type LoadedValue<V, S, W> = V extends NotLoaded<infer T, string> ? (unknown extends T ? LoadedTarget<V, S, W> : LoadedTarget<T, S, W>) : LoadedTarget<V, S, W>;
+type LoadedValue<V, S> = V extends NotLoaded<infer T, string> ? (unknown extends T ? LoadedTarget<V, S> : LoadedTarget<T, S>) : LoadedTarget<V, S>;
 
-type LoadedTarget<T, S, W> = T extends readonly (infer E)[] ? LoadedEntity<E, S, W>[] : T extends null ? null : LoadedEntity<T, S, W>;
+type LoadedTarget<T, S> = T extends readonly (infer E)[] ? LoadedOnly<E, S>[] : T extends null ? null : LoadedOnly<T, S>;
+
+/** The relationship names a spec marks as loaded (defaultload's pass-through nodes are not). */
+type LoadedKeys<S> = { [K in keyof S]: S[K] extends LoadedMark ? K : never }[keyof S];
+
+/**
+ * `E` with the relationships in `S` loaded (recursively) and those it unloads typed `NotLoaded`.
+ * Columns, getters and methods are kept.
+ *
+ * Two recursions: most queries load and never unload, and take LoadedOnly all the way down; a
+ * spec with raiseload()/noload() in it (marked HasUnloads at its top) takes WithUnloads. The choice
+ * is made once per result entity, by indexing an interface: its members are instantiated only
+ * when read, where a conditional type with these two branches cost about 60% more instantiations
+ * per query (bench/TYPECHECK.md).
+ */
+export type LoadedEntity<E, S> = Shapes<E, S>[typeof HAS_UNLOADS extends keyof S ? 1 : 0];
+
+interface Shapes<E, S> {
+  0: LoadedOnly<E, S>;
+  1: WithUnloads<E, S, WideOf<S>>;
+}
+
+type LoadedOnly<E, S, L extends keyof E = LoadedKeys<S> & keyof E> = [L] extends [never]
+  ? E
+  // Omit & {...} keeps the hover short and named: `Omit<User, "orders"> & { orders: Order[] }`.
+  : Omit<E, L> & { [K in L]: LoadedValue<E[K], S[K & keyof S]> };
+
+// ---- the unloading recursion (raiseload, noload) ----------------------------------------------
+
+declare const HAS_UNLOADS: unique symbol;
+/** Put at the top of a spec by raiseload()/noload(): the result needs the unloading recursion. */
+export interface HasUnloads {
+  readonly [HAS_UNLOADS]: true;
+}
+
+type WideOf<S> = typeof QUERY_WIDE extends keyof S ? true : false;
 
 /** Whether `V` is already a `NotLoaded` (or `NotLoaded | null`) rather than a loaded value. */
 type IsNotLoaded<V> = Exclude<V, null> extends NotLoaded<infer T, string> ? (unknown extends T ? false : true) : false;
@@ -97,35 +132,18 @@ type Unload<V, K extends string> = IsNotLoaded<V> extends true ? V : NotLoaded<V
 
 type EagerOf<E> = E extends EntityBrand<string, infer Eager> ? Eager : never;
 
-/** The relationship names a spec marks as loaded (defaultload's pass-through nodes are not). */
-type LoadedKeys<S> = { [K in keyof S]: S[K] extends LoadedMark ? K : never }[keyof S];
+type UnloadNames<S> = S extends Unloads<infer Names> ? Names : never;
 
-// Checked through `keyof S`, which LoadedKeys computes anyway: a conditional on S itself (S extends
-// QueryWide, S extends Unloads<infer N>) doubled the type-check cost of every query (bench/TYPECHECK.md).
-type WideOf<S> = typeof QUERY_WIDE extends keyof S ? true : false;
+/** What raiseload/noload name, and with "*" (here or query-wide, `W`) every eager default; what is loaded wins. */
+type UnloadedKeys<E, S, W, L> = Exclude<(Exclude<UnloadNames<S>, "*"> | ("*" extends UnloadNames<S> ? EagerOf<E> : W extends true ? EagerOf<E> : never)) & keyof E, L>;
 
-/**
- * `E` with the relationships in `S` loaded (recursively) and those it unloads typed `NotLoaded`.
- * Columns, getters and methods are kept. `W`: a query-wide raiseload("*") is in force below.
- */
-export type LoadedEntity<E, S, W = WideOf<S>> = [typeof UNLOADS extends keyof S ? true : W] extends [true]
-  ? WithUnloads<E, S, W, LoadedKeys<S> & keyof E, UnloadNames<S>>
-  : LoadedOnly<E, S, W, LoadedKeys<S> & keyof E>;
-
-type UnloadNames<S> = S extends Unloads<infer Names> ? Names : "*";
-
-type LoadedOnly<E, S, W, L extends keyof E> = [L] extends [never]
+type WithUnloads<E, S, W, L extends keyof E = LoadedKeys<S> & keyof E, U extends keyof E = UnloadedKeys<E, S, W, L>> = [L | U] extends [never]
   ? E
-  // Omit & {...} keeps the hover short and named: `Omit<User, "orders"> & { orders: Order[] }`.
-  : Omit<E, L> & { [K in L]: LoadedValue<E[K], S[K & keyof S], W> };
+  : Omit<E, L | U> & { [K in L | U]: K extends L ? UnloadingValue<E[K], S[K & keyof S], W> : Unload<E[K], K & string> };
 
-/** What raiseload/noload name unloaded, and with "*" (here or query-wide) every eager default; what is loaded wins. */
-type WithUnloads<E, S, W, L extends keyof E, Names extends string> =
-  UnloadedShape<E, S, W, L, Exclude<(Exclude<Names, "*"> | ("*" extends Names ? EagerOf<E> : W extends true ? EagerOf<E> : never)) & keyof E, L>>;
+type UnloadingValue<V, S, W> = V extends NotLoaded<infer T, string> ? (unknown extends T ? UnloadingTarget<V, S, W> : UnloadingTarget<T, S, W>) : UnloadingTarget<V, S, W>;
 
-type UnloadedShape<E, S, W, L extends keyof E, U extends keyof E> = [U] extends [never]
-  ? LoadedOnly<E, S, W, L>
-  : Omit<E, L | U> & { [K in L | U]: K extends L ? LoadedValue<E[K], S[K & keyof S], W> : Unload<E[K], K & string> };
+type UnloadingTarget<T, S, W> = T extends readonly (infer E)[] ? WithUnloads<E, S, W>[] : T extends null ? null : WithUnloads<T, S, W>;
 
 /**
  * The type of an entity with the given relationships loaded, for function signatures:
