@@ -160,6 +160,14 @@ async function checks(session: Session): Promise<void> {
   // @ts-expect-error Invoice.user has the same name but no option loaded it
   pairs[0]![1].user.email;
 
+  // session.scalars() and session.scalar() carry the options' types too.
+  const viaScalars = (await session.scalars(select(User).options(selectinload(User.orders)))).all();
+  viaScalars[0]!.orders.length;
+  // @ts-expect-error invoice was not loaded
+  viaScalars[0]!.invoice?.amount;
+  const one = await session.scalar(select(Order).options(joinedload(Order.user)));
+  one?.user.email;
+
   // session.get and session.load carry what they loaded.
   const got = await session.get(User, 1, { options: [selectinload(User.orders)] });
   got?.orders.length;
