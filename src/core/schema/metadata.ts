@@ -53,7 +53,8 @@ export class MetaData {
     const tables = this.sortedTables();
     const enums = new Map<string, string>();
     for (const t of tables) for (const c of t.columns) if (isEnumType(c.type)) enums.set(c.type.enumName, createEnumSql(c.type));
-    return [...enums.values(), ...tables.map(createTableSql), ...tables.flatMap(createIndexSql)];
+    const lookup = (name: string): Table | undefined => this.byName.get(name);
+    return [...enums.values(), ...tables.map((t) => createTableSql(t, lookup)), ...tables.flatMap(createIndexSql)];
   }
 
   /** CREATE every table that does not exist yet (and its enum types and indexes). */

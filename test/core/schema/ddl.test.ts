@@ -112,6 +112,14 @@ describe("createStatements()", () => {
     ]);
   });
 
+  it("columns that reference all of a composite primary key become one table-level foreign key", () => {
+    expect(compositeTables().createStatements()).toEqual([
+      "CREATE TABLE IF NOT EXISTS shelves (aisle integer NOT NULL, slot text NOT NULL, PRIMARY KEY (aisle, slot))",
+      "CREATE TABLE IF NOT EXISTS boxes (id integer NOT NULL, shelf_aisle integer, shelf_slot text, " +
+        "PRIMARY KEY (id), FOREIGN KEY (shelf_aisle, shelf_slot) REFERENCES shelves (aisle, slot) ON DELETE CASCADE)",
+    ]);
+  });
+
   it("MetaData rejects two different tables with one name", () => {
     const md = new MetaData();
     md.add(kindsTable());
@@ -121,6 +129,35 @@ describe("createStatements()", () => {
   it("a table must have columns, each once", () => {
     expect(() => new Table("t", [])).toThrow('Table "t" has no columns.');
     expect(() => new Table("t", [columnSpec("a", types.text), columnSpec("a", types.text)])).toThrow('Table "t" declares column "a" twice.');
+  });
+});
+
+/** shelves keyed by (aisle, slot); boxes reference both columns (one composite foreign key). */
+function compositeTables(): MetaData {
+  const md = new MetaData();
+  md.add(new Table("shelves", [columnSpec("aisle", types.integer, { primaryKey: true }), columnSpec("slot", types.text, { primaryKey: true })]));
+  md.add(new Table("boxes", [
+    columnSpec("id", types.integer, { primaryKey: true }),
+    columnSpec("shelf_aisle", types.integer, { foreignKey: { target: "shelves.aisle", onDelete: "CASCADE" } }),
+    columnSpec("shelf_slot", types.text, { foreignKey: { target: "shelves.slot", onDelete: "CASCADE" } }),
+  ]));
+  return md;
+}
+
+describe.each(backends)("a composite foreign key is enforced ($name)", (backend) => {
+  it("rejects a pair that is not a shelf, accepts one that is, and cascades the delete", async () => {
+    const engine = createEngine(await backend.freshUrl());
+    try {
+      await compositeTables().createAll(engine);
+      const run = (sql: string) => engine.execute({ sql, params: [] });
+      await run("INSERT INTO shelves (aisle, slot) VALUES (1, 'a'), (2, 'b')");
+      await expect(run("INSERT INTO boxes (id, shelf_aisle, shelf_slot) VALUES (1, 1, 'b')")).rejects.toMatchObject({ sqlstate: "23503" });
+      await run("INSERT INTO boxes (id, shelf_aisle, shelf_slot) VALUES (2, 2, 'b')");
+      await run("DELETE FROM shelves WHERE aisle = 2");
+      expect((await run("SELECT count(*)::int FROM boxes")).rows).toEqual([[0]]);
+    } finally {
+      await engine.dispose();
+    }
   });
 });
 
