@@ -31,9 +31,10 @@ export interface LoadStep {
 }
 
 /**
- * A relationship attribute that may follow a step reaching table `At` (any table at the start of
- * a chain): its owner's brand must be `At`, so `selectinload(User.orders).selectinload(User.invoice)`
- * does not compile ("Type '"users"' is not assignable to type '"orders"'").
+ * A relationship attribute of table `O`, leading to `T`. The step methods take `O extends At`, the
+ * table the chain has reached (any table at its start), so
+ * `selectinload(User.orders).selectinload(User.invoice)` does not compile ("Type '"users"' is not
+ * assignable to type '"orders"'").
  */
 type Step<O extends string, T, K extends string> = RelationshipAttribute<EntityBrand<O, string>, T, boolean, K>;
 
@@ -47,7 +48,6 @@ type Then<Spec, Path extends readonly string[], K extends string, T, O extends s
 /** raiseload/noload: `K` (or with "*", every eager default at this point) stays unloaded. */
 type Unloads<Spec, Path extends readonly string[], K extends string, Through extends string, At extends string, Root extends string, O extends string> =
   Load<Spec & Under<Path, UnloadsOf<K>> & HasUnloads, Path, Through, At, RootAfter<Path, Root, O>>;
-
 
 /** A bare raiseload("*") / noload("*"): every relationship of every object the query loads. */
 type UnloadsAll<Spec, Path extends readonly string[], Through extends string, At extends string, Root extends string> =
