@@ -68,10 +68,10 @@ class PostgresJsDriver implements Driver {
   readonly #open = new Set<PostgresJsConnection>();
   /**
    * One small query and its result kept for the driver's life. postgres.js's queries and results
-   * get their hidden class by
-   * transitions V8 holds weakly: once every result is garbage a GC collects the class and the
-   * compiled row-reading code (postgres.js's and query() below) is thrown away and compiled
-   * again on the next statement ("deoptimizing: weak objects"); see orm/mapping/shapes.ts.
+   * get their hidden classes by transitions V8 holds weakly: once every result is garbage a GC
+   * collects the classes, and the compiled row-reading code (postgres.js's DataRow and query()
+   * below) is thrown away and compiled again on the next statement ("deoptimizing: weak
+   * objects"); see orm/mapping/shapes.ts.
    */
   #shape: unknown;
 
