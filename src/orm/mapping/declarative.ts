@@ -203,15 +203,27 @@ function defineEntity<F extends Fields, M, N extends string>(registry: Registry,
   mapper.entity = entity;
   const columnCount = mapper.columns.length;
 
+  // The constructor stores columns straight into the values array (a new object is transient, so
+  // the setter would only store too) and sends relationships through their setter, which keeps
+  // the other side in step. Maps, not `key in fields`: "toString" is in every object.
+  const columnIndex = new Map(mapper.columns.map((c) => [c.key, c.index] as const));
+  const relationshipKeys = new Set(decls.map((d) => d.key));
+
   class Entity {
     constructor(init?: Record<string, unknown>) {
-      (this as unknown as Instrumented)[STATE] = new InstanceState(mapper, new Array<unknown>(columnCount).fill(NOT_SET), "transient");
+      const values = new Array<unknown>(columnCount).fill(NOT_SET);
+      (this as unknown as Instrumented)[STATE] = new InstanceState(mapper, values, "transient");
       if (init === undefined) return;
       for (const key of Object.keys(init)) {
-        if (!(key in fields)) {
+        const value = init[key];
+        const index = columnIndex.get(key);
+        if (index !== undefined) {
+          if (value !== undefined) values[index] = value;
+        } else if (relationshipKeys.has(key)) {
+          if (value !== undefined) (this as Record<string, unknown>)[key] = value;
+        } else {
           throw new ArgumentError(`${mapper.name}: unknown attribute "${key}" (it has ${Object.keys(fields).join(", ")}).`);
         }
-        if (init[key] !== undefined) (this as Record<string, unknown>)[key] = init[key];
       }
     }
 
