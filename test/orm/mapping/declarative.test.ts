@@ -130,6 +130,8 @@ describe("declarative mapping (no database)", () => {
   it("unknown constructor keys throw ArgumentError naming the attribute", () => {
     expect(() => new Account({ tenantId: 1, email: "a@b.c", emial: "typo" } as never)).toThrow(ArgumentError);
     expect(() => new Account({ tenantId: 1, email: "a@b.c", emial: "typo" } as never)).toThrow('Account: unknown attribute "emial"');
+    // Inherited object properties are not attributes either.
+    expect(() => new Account({ tenantId: 1, email: "a@b.c", toString: "x" } as never)).toThrow('Account: unknown attribute "toString"');
     // @ts-expect-error not an attribute of Account
     expect(() => new Account({ tenantId: 1, email: "a@b.c", nickname: "x" })).toThrow(ArgumentError);
   });
