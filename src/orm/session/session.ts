@@ -477,6 +477,9 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Async
   private readonly expiredKeys = new WeakMap<Instrumented[typeof STATE], unknown[]>();
 
   private keepKey(state: Instrumented[typeof STATE]): void {
+    // A single-column key is the identity key itself: nothing to keep (and no array per object
+    // when a commit expires thousands).
+    if (state.mapper.primaryKey.length < 2) return;
     const values = state.mapper.primaryKey.map((c) => state.values[c.index]);
     if (values.length > 1 && !values.some((v) => v === EXPIRED || v === NOT_SET)) this.expiredKeys.set(state, values);
   }
