@@ -149,6 +149,22 @@ function buildQueries(schema: readonly Entity[]): Query[] {
 const dotted = (path: readonly Step[]) => path.map((s) => s.rel.name).join(".");
 const leafType = (leaf: Query["leaf"]) => (leaf === "name" ? "string" : "number");
 
+/**
+ * The end of a generated query function, the same in every project: the leaf read of the first
+ * path (through a function whose parameter is `loadedType` when the query says so), a name read
+ * at the end of each other path, and the return. `many` reads element 0 of a collection.
+ */
+function reads(q: Query, loadedType: string, many: (name: string) => string): string[] {
+  const first = q.paths[0]!;
+  const t = leafType(q.leaf);
+  const lines = q.form === "loadedParam"
+    ? [`  const read = (x: ${loadedType}): ${t} | undefined => ${access("x", first, q.leaf, many)};`, `  const v: ${t} | undefined = read(row);`]
+    : [`  const v: ${t} | undefined = ${access("row", first, q.leaf, many)};`];
+  q.paths.slice(1).forEach((p, i) => lines.push(`  const w${i}: string | undefined = ${access("row", p, "name", many)};`));
+  lines.push(`  return [v${q.paths.slice(1).map((_, i) => `, w${i}`).join("")}, row.id];`, "}");
+  return lines;
+}
+
 /** `{ a: { b: true } }`-style tree of the paths, for Drizzle's `with`. */
 function withTree(paths: readonly (readonly Step[])[]): string {
   type Tree = Map<string, Tree>;
@@ -262,8 +278,6 @@ function athanorQueries(queries: readonly Query[], importPath: string): string {
   for (const q of queries) {
     const e = `E${q.root}`;
     const opts = q.paths.map(athanorChain).join(", ");
-    const first = q.paths[0]!;
-    const t = leafType(q.leaf);
     const many = (name: string) => `.${name}[0]!`;
     lines.push(`export async function q${q.index}(session: Session): Promise<unknown> {`);
     if (q.form === "get") {
@@ -273,15 +287,7 @@ function athanorQueries(queries: readonly Query[], importPath: string): string {
       lines.push(`  const rows = (await session.execute(select(${e}).where(${athanorWhere(e, q.where)}).options(${opts}))).scalars().all();`);
       lines.push(`  const row = rows[0]!;`);
     }
-    if (q.form === "loadedParam") {
-      const paths = q.paths.map((p) => `"${dotted(p)}"`).join(" | ");
-      lines.push(`  const read = (x: Loaded<${e}, ${paths}>): ${t} | undefined => ${access("x", first, q.leaf, many)};`);
-      lines.push(`  const v: ${t} | undefined = read(row);`);
-    } else {
-      lines.push(`  const v: ${t} | undefined = ${access("row", first, q.leaf, many)};`);
-    }
-    q.paths.slice(1).forEach((p, i) => lines.push(`  const w${i}: ${leafType("name")} | undefined = ${access("row", p, "name", many)};`));
-    lines.push(`  return [v${q.paths.slice(1).map((_, i) => `, w${i}`).join("")}, row.id];`, "}", "");
+    lines.push(...reads(q, `Loaded<${e}, ${q.paths.map((p) => `"${dotted(p)}"`).join(" | ")}>`, many), "");
   }
   return lines.join("\n");
 }
@@ -349,8 +355,6 @@ function drizzleQueries(queries: readonly Query[]): string {
   ];
   for (const q of queries) {
     const e = `e${q.root}`;
-    const first = q.paths[0]!;
-    const t = leafType(q.leaf);
     const many = (name: string) => `.${name}[0]!`;
     const w = withTree(q.paths);
     lines.push(`export async function q${q.index}(db: Db): Promise<unknown> {`);
@@ -361,14 +365,7 @@ function drizzleQueries(queries: readonly Query[]): string {
       lines.push(`  const rows = await db.query.${e}.findMany({ where: ${drizzleWhere(q.where)}, with: ${w} });`);
       lines.push(`  const row = rows[0]!;`);
     }
-    if (q.form === "loadedParam") {
-      lines.push(`  const read = (x: With<"${e}", ${w}>): ${t} | undefined => ${access("x", first, q.leaf, many)};`);
-      lines.push(`  const v: ${t} | undefined = read(row);`);
-    } else {
-      lines.push(`  const v: ${t} | undefined = ${access("row", first, q.leaf, many)};`);
-    }
-    q.paths.slice(1).forEach((p, i) => lines.push(`  const w${i}: string | undefined = ${access("row", p, "name", many)};`));
-    lines.push(`  return [v${q.paths.slice(1).map((_, i) => `, w${i}`).join("")}, row.id];`, "}", "");
+    lines.push(...reads(q, `With<"${e}", ${w}>`, many), "");
   }
   return lines.join("\n");
 }
@@ -426,8 +423,6 @@ function mikroQueries(queries: readonly Query[]): string {
   ];
   for (const q of queries) {
     const e = `E${q.root}`;
-    const first = q.paths[0]!;
-    const t = leafType(q.leaf);
     const many = (name: string) => `.${name}.$[0]!`; // `$` exists only on a LoadedCollection
     const populate = `[${q.paths.map((p) => `"${dotted(p)}"`).join(", ")}] as const`;
     const joined = q.paths.some((p) => p.some((s) => !s.rel.many));
@@ -440,15 +435,7 @@ function mikroQueries(queries: readonly Query[]): string {
       lines.push(`  const rows = await em.find(${e}, ${mikroWhere(q.where)}, { populate: ${populate}${strategy} });`);
       lines.push(`  const row = rows[0]!;`);
     }
-    if (q.form === "loadedParam") {
-      const paths = q.paths.map((p) => `"${dotted(p)}"`).join(" | ");
-      lines.push(`  const read = (x: Loaded<${e}, ${paths}>): ${t} | undefined => ${access("x", first, q.leaf, many)};`);
-      lines.push(`  const v: ${t} | undefined = read(row);`);
-    } else {
-      lines.push(`  const v: ${t} | undefined = ${access("row", first, q.leaf, many)};`);
-    }
-    q.paths.slice(1).forEach((p, i) => lines.push(`  const w${i}: string | undefined = ${access("row", p, "name", many)};`));
-    lines.push(`  return [v${q.paths.slice(1).map((_, i) => `, w${i}`).join("")}, row.id];`, "}", "");
+    lines.push(...reads(q, `Loaded<${e}, ${q.paths.map((p) => `"${dotted(p)}"`).join(" | ")}>`, many), "");
   }
   return lines.join("\n");
 }
