@@ -19,7 +19,8 @@ import { runPostLoads } from "../loading/post-load.js";
 /** A dotted path of relationship names ("orders.products") or a chain of attributes. */
 export type LoadPath = string | RelationshipAttribute | readonly RelationshipAttribute[];
 
-function steps(mapper: Mapper, path: LoadPath): string[] {
+/** The relationship names along a path (`"orders.products"` or `[User.orders, Order.products]`). */
+export function pathSteps(mapper: Mapper, path: LoadPath): string[] {
   if (typeof path === "string") return path.split(".");
   if (isRelationshipAttribute(path)) return [path.key];
   if (Array.isArray(path)) return path.map((a: RelationshipAttribute) => a.key);
@@ -41,7 +42,7 @@ export async function explicitLoad(session: LoadingSession, objects: readonly In
     const top = new PathNode(mapper, root, []);
     for (const path of paths) {
       let node = top;
-      for (const key of steps(mapper, path)) {
+      for (const key of pathSteps(mapper, path)) {
         const child = node.child(node.mapper.relationship(key));
         child.strategy = "selectin";
         node = child.node;

@@ -13,8 +13,7 @@
 import { warn } from "../../core/compiler/from-linter.js";
 import { NPlusOneError } from "../errors.js";
 import { STATE, type Instrumented } from "../mapping/instance-state.js";
-import { isRelationshipAttribute } from "../mapping/instrumented.js";
-import type { LoadPath } from "./explicit-load.js";
+import { pathSteps, type LoadPath } from "./explicit-load.js";
 
 export type NPlusOneMode = "warn" | "raise" | "ignore";
 
@@ -31,7 +30,7 @@ export class NPlusOneDetector {
     if (this.mode === "ignore" || objects.length !== 1) return;
     const state = objects[0]![STATE];
     for (const path of paths) {
-      const steps = stepsOf(path);
+      const steps = pathSteps(state.mapper, path);
       const first = steps[0];
       const rel = state.mapper.relationships.find((r) => r.key === first);
       // An unknown name is explicitLoad's error to report; an already loaded relationship sends no
@@ -47,13 +46,6 @@ export class NPlusOneDetector {
       warn(message, "n-plus-one");
     }
   }
-}
-
-function stepsOf(path: LoadPath): string[] {
-  if (typeof path === "string") return path.split(".");
-  if (isRelationshipAttribute(path)) return [path.key];
-  if (Array.isArray(path)) return path.map((a) => (isRelationshipAttribute(a) ? a.key : String(a)));
-  return [];
 }
 
 function explain(entity: string, first: string, dotted: string, count: number): string {
