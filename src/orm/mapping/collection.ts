@@ -52,12 +52,19 @@ export function onMembershipChange(next: MembershipListener): void {
 
 type Mutator = (...args: unknown[]) => unknown;
 
-/** What one call adds and removes, for the methods that can change membership. */
-function applyTracked(list: unknown[], name: (typeof MUTATORS)[number], original: Mutator, args: unknown[]): { result: unknown; added: readonly unknown[]; removed: readonly unknown[] } {
+/** The items a call adds, as far as they are known before it runs (checked first). */
+function incomingItems(name: (typeof MUTATORS)[number], args: unknown[]): unknown[] {
+  if (name === "push" || name === "unshift") return args;
+  if (name === "splice") return args.slice(2);
+  return name === "fill" ? args.slice(0, 1) : [];
+}
+
+/** Applies one call; what it added (`incoming` for push/unshift/splice) and removed. */
+function applyTracked(list: unknown[], name: (typeof MUTATORS)[number], original: Mutator, args: unknown[], incoming: unknown[]): { result: unknown; added: readonly unknown[]; removed: readonly unknown[] } {
   switch (name) {
     case "push":
     case "unshift":
-      return { result: original.apply(list, args), added: args, removed: [] };
+      return { result: original.apply(list, args), added: incoming, removed: [] };
     case "pop":
     case "shift": {
       const length = list.length;
@@ -66,7 +73,7 @@ function applyTracked(list: unknown[], name: (typeof MUTATORS)[number], original
     }
     case "splice": {
       const result = original.apply(list, args) as unknown[];
-      return { result, added: args.slice(2), removed: result };
+      return { result, added: incoming, removed: result };
     }
     case "sort":
     case "reverse":
@@ -92,10 +99,10 @@ for (const name of MUTATORS) {
         beforeMutation(this);
         return original.apply(this, args);
       }
-      const incoming = name === "push" || name === "unshift" ? args : name === "splice" ? args.slice(2) : name === "fill" ? args.slice(0, 1) : [];
+      const incoming = incomingItems(name, args);
       listener.check(link.owner, link.index, incoming);
       beforeMutation(this);
-      const { result, added, removed } = applyTracked(this, name, original, args);
+      const { result, added, removed } = applyTracked(this, name, original, args, incoming);
       if (added.length > 0 || removed.length > 0) {
         syncing = true;
         try {
