@@ -254,17 +254,23 @@ function defineEntity<F extends Fields, M, N extends string>(registry: Registry,
   return Entity as unknown as EntityClass<F, M, N>;
 }
 
+/** The columns that hold a value (not expired, not unset), by attribute name. */
+function loadedColumns(state: InstanceState): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const col of state.mapper.columns) {
+    const v = state.values[col.index];
+    if (typeof v !== "symbol") out[col.key] = v;
+  }
+  return out;
+}
+
 /** Entity objects whose inspect() is on the stack (see [inspect.custom]). */
 const inspecting = new Set<object>();
 
 function snapshot(obj: object): Record<string, unknown> {
   const state = stateOf(obj);
   if (!state) return {};
-  const out: Record<string, unknown> = {};
-  for (const col of state.mapper.columns) {
-    const v = state.values[col.index];
-    if (typeof v !== "symbol") out[col.key] = v;
-  }
+  const out = loadedColumns(state);
   state.mapper.relationshipDeclarations.forEach((decl, i) => {
     const v = state.rels?.[i];
     if (v !== undefined) out[decl.key] = v;
@@ -281,11 +287,7 @@ function plain(obj: object, path: Set<object>, cameFrom: RelationshipProperty | 
   const state = stateOf(obj);
   if (!state) return {};
   path.add(obj);
-  const out: Record<string, unknown> = {};
-  for (const col of state.mapper.columns) {
-    const v = state.values[col.index];
-    if (typeof v !== "symbol") out[col.key] = v;
-  }
+  const out = loadedColumns(state);
   state.mapper.relationshipDeclarations.forEach((decl, i) => {
     const v = state.rels?.[i];
     if (v === undefined) return;
