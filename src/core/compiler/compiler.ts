@@ -180,7 +180,12 @@ const renderers: Renderers = {
       source = `VALUES ${node.rows.map((row) => `(${list(row, state)})`).join(", ")}`;
     }
     const into = node.columns.length === 0 ? "" : ` (${columns})`;
-    return `INSERT INTO ${tableName(node.table)}${into} ${source}${returning(node.returning, state)}`;
+    const statement = `INSERT INTO ${tableName(node.table)}${into} ${source}`;
+    if (!node.returningArrays || node.returning.length === 0) return `${statement}${returning(node.returning, state)}`;
+    // Positional names inside, the column's own name (or label) outside.
+    const inner = node.returning.map((c, i) => selectItem(c, `r${i}`, state)).join(", ");
+    const outer = node.returning.map((c, i) => `array_agg(${q(`r${i}`)}) AS ${q(returnedName(c))}`).join(", ");
+    return `WITH inserted AS (${statement} RETURNING ${inner}) SELECT ${outer} FROM inserted`;
   },
   update: (node, state) => {
     const set = node.set.map(([c, v]) => `${q(c)}=${render(v, state)}`).join(", ");
@@ -215,6 +220,13 @@ function otherTables(own: TableNode, exprs: readonly (ExprNode | undefined)[]): 
 
 function elementType(bind: BindNode): { sql: string } {
   return bind.type ?? { sql: "text[]" };
+}
+
+/** The name a RETURNING item is known by in the result: its label or column name. */
+function returnedName(col: ExprNode): string {
+  if (col.kind === "label") return col.name;
+  if (col.kind === "column") return col.name;
+  return "?column?";
 }
 
 function returning(columns: readonly ExprNode[], state: CompileState): string {

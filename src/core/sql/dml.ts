@@ -69,7 +69,25 @@ export class Insert {
   }
 
   returning(...columns: (string | Expression)[]): Insert {
-    return new Insert(freeze({ ...this.node, returning: returningNodes(this.table, columns) }), this.table);
+    return new Insert(freeze({ ...this.node, returning: returningNodes(this.table, columns), returningArrays: false }), this.table);
+  }
+
+  /**
+   * Like returning(), but the result is one row holding one array per column, each in insert
+   * order (`array_agg` over the inserted rows). A bulk insert then sends back one row instead of
+   * one per inserted row; the statement is still one statement. Array-typed columns cannot be
+   * collected this way (array_agg would need every array to have the same length); use returning().
+   */
+  returningArrays(...columns: (string | Expression)[]): Insert {
+    if (columns.length === 0) throw new ArgumentError(`insert into ${this.table.name}: returningArrays() needs at least one column.`);
+    for (const c of columns) {
+      const type = c instanceof Expression ? c.sqlType : checkColumn(this.table, c, "insert into");
+      if (type !== undefined && castName(type).endsWith("[]")) {
+        const name = c instanceof Expression ? c.description : `column "${c}"`;
+        throw new ArgumentError(`insert into ${this.table.name}: ${name} is an array (${type.sql}), which returningArrays() cannot collect; use returning() for it.`);
+      }
+    }
+    return new Insert(freeze({ ...this.node, returning: returningNodes(this.table, columns), returningArrays: true }), this.table);
   }
 }
 
@@ -118,7 +136,7 @@ function checkTable(table: unknown, verb: string): Table {
 
 export function insert(table: Table): Insert {
   const t = checkTable(table, "insert");
-  return new Insert(freeze({ kind: "insert", table: t.node, columns: [], rows: [], unnest: undefined, returning: [] }), t);
+  return new Insert(freeze({ kind: "insert", table: t.node, columns: [], rows: [], unnest: undefined, returning: [], returningArrays: false }), t);
 }
 
 export function update(table: Table): Update {

@@ -181,6 +181,13 @@ export interface InsertNode {
    */
   readonly unnest: readonly BindNode[] | undefined;
   readonly returning: readonly ExprNode[];
+  /**
+   * RETURNING collected into one row of arrays, one per returned column, in insert order:
+   * `WITH inserted AS (INSERT ... RETURNING a, b) SELECT array_agg(a), array_agg(b) FROM inserted`.
+   * One DataRow message instead of one per inserted row, which is most of what RETURNING costs a
+   * client on a bulk insert.
+   */
+  readonly returningArrays: boolean;
 }
 
 export interface UpdateNode {

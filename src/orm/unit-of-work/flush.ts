@@ -232,6 +232,13 @@ async function insertBatch(session: FlushSession, mapper: Mapper, objs: readonly
         return column;
       });
       stmt = stmt.fromArrays(given.map((c) => c.spec.name), arrays);
+      // The generated keys of many rows come back as one row of arrays: a RETURNING row per
+      // object cost a 10,000-row insert about as much client time as everything else together.
+      if (returned.length > 0 && !returned.some((c) => c.spec.type.sql.endsWith("[]"))) {
+        const result = await session.run(stmt.returningArrays(...returned.map((c) => c.spec.name)).node);
+        applyReturnedArrays(mapper, group, returned.map((c) => c.index), result.rows[0]);
+        continue;
+      }
     }
     if (returned.length > 0) stmt = stmt.returning(...returned.map((c) => c.spec.name));
     const result = await session.run(stmt.node);
@@ -239,6 +246,19 @@ async function insertBatch(session: FlushSession, mapper: Mapper, objs: readonly
     // RETURNING comes back in input order for INSERT ... SELECT FROM unnest (one scan of the arrays).
     const returnedIndexes = returned.map((c) => c.index);
     if (returned.length > 0) for (let i = 0; i < group.length; i++) applyReturned(group[i]!, returnedIndexes, result.rows[i]);
+  }
+}
+
+/** Column `k` of the one returned row is the array of `indexes[k]`'s values, in insert order. */
+function applyReturnedArrays(mapper: Mapper, group: readonly Instrumented[], indexes: readonly number[], row: readonly unknown[] | undefined): void {
+  for (let k = 0; k < indexes.length; k++) {
+    const values = row?.[k];
+    const count = Array.isArray(values) ? values.length : 0;
+    if (!Array.isArray(values) || count !== group.length) {
+      throw new FlushError(`INSERT into ${mapper.table.name} returned ${count} rows, expected ${group.length}.`);
+    }
+    const index = indexes[k]!;
+    for (let i = 0; i < group.length; i++) group[i]![STATE].values[index] = values[i];
   }
 }
 

@@ -32,14 +32,21 @@ describe("parseArrayLiteral", () => {
 });
 
 describe("serializeArrayLiteral", () => {
-  it("quotes every element and escapes quotes and backslashes", () => {
-    expect(serializeArrayLiteral(["a", 'b"c', "d\\e", null, "NULL"], String)).toBe(
-      '{"a","b\\"c","d\\\\e",NULL,"NULL"}',
+  it("quotes every string and escapes quotes and backslashes", () => {
+    expect(serializeArrayLiteral(["a", 'b"c', "d\\e", null, "NULL", "1"], String)).toBe(
+      '{"a","b\\"c","d\\\\e",NULL,"NULL","1"}',
+    );
+  });
+
+  it("writes numbers, bigints, booleans and Dates bare, and a Date whose text has a space quoted", () => {
+    const iso = (d: unknown): string => (d instanceof Date ? (d.getTime() < 0 ? "0001-01-01T00:00:00.000Z BC" : d.toISOString()) : String(d));
+    expect(serializeArrayLiteral([1, -2.5, 3n, false, new Date(0), new Date(-1), null], iso)).toBe(
+      '{1,-2.5,3,false,1970-01-01T00:00:00.000Z,"0001-01-01T00:00:00.000Z BC",NULL}',
     );
   });
 
   it("writes nested arrays as dimensions", () => {
-    expect(serializeArrayLiteral([[1, 2], [3, null]], String)).toBe('{{"1","2"},{"3",NULL}}');
+    expect(serializeArrayLiteral([[1, 2], [3, null]], String)).toBe("{{1,2},{3,NULL}}");
     expect(serializeArrayLiteral([], String)).toBe("{}");
   });
 

@@ -41,14 +41,17 @@ describe("encodeParams", () => {
     expect(encodeParams([at(1, 0, 1, -1)])).toEqual(["0001-12-31T23:59:59.999Z BC"]);
     expect(encodeParams([at(9999, 11, 31, 86_399_999)])).toEqual(["9999-12-31T23:59:59.999Z"]);
     expect(encodeParams([at(10000, 0, 1)])).toEqual(["10000-01-01T00:00:00.000Z"]);
-    expect(encodeParams([[at(10000, 0, 1), at(2024, 0, 31)]])).toEqual(['{"10000-01-01T00:00:00.000Z","2024-01-31T00:00:00.000Z"}']);
+    expect(encodeParams([[at(10000, 0, 1), at(2024, 0, 31)]])).toEqual(["{10000-01-01T00:00:00.000Z,2024-01-31T00:00:00.000Z}"]);
+    // In an array literal a BC date is quoted: its text holds a space.
+    expect(encodeParams([[at(1, 0, 1, -1)]])).toEqual(['{"0001-12-31T23:59:59.999Z BC"}']);
   });
 
   it("encodes arrays as array literals, nested arrays as dimensions", () => {
-    expect(encodeParams([[1, 2, null], [["a"], ["b"]], [7n, true], [Buffer.from([1])]])).toEqual([
-      '{"1","2",NULL}',
+    // Numbers, bigints and booleans bare; strings and bytea quoted.
+    expect(encodeParams([[1, 2, null], [["a"], ["b"]], [7n, true, -1.5e-7, NaN], [Buffer.from([1])]])).toEqual([
+      "{1,2,NULL}",
       '{{"a"},{"b"}}',
-      '{"7","true"}',
+      "{7,true,-1.5e-7,NaN}",
       '{"\\\\x01"}',
     ]);
   });

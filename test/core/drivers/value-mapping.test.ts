@@ -114,7 +114,12 @@ const PARAM_CASES: ReadonlyArray<readonly [string, unknown, unknown]> = [
   ["text[]", ["a", "b,c", '"q"', "back\\slash", "NULL", null, "{x}", ""], ["a", "b,c", '"q"', "back\\slash", "NULL", null, "{x}", ""]],
   ["bool[]", [true, false], [true, false]],
   ["float8[]", [0.5, NaN], [0.5, NaN]],
+  // Numbers, bigints, booleans and Dates go into array literals unquoted.
+  ["float8[]", [-Infinity, Infinity, 1e21, 5e-324, -1.5], [-Infinity, Infinity, 1e21, 5e-324, -1.5]],
+  ["numeric[]", [1.5, -2, 1e21], ["1.5", "-2", "1000000000000000000000"]],
+  ["text[]", [1, 2.5, true, 7n, null], ["1", "2.5", "true", "7", null]],
   ["timestamptz[]", [new Date("2024-01-31T00:00:00Z")], [new Date("2024-01-31T00:00:00Z")]],
+  ["timestamptz[]", [bcDate(44, 2, 15, 12), new Date(Date.UTC(12000, 5, 1)), null], [bcDate(44, 2, 15, 12), new Date(Date.UTC(12000, 5, 1)), null]],
   ["bytea[]", [Buffer.from([1, 2])], [Buffer.from([1, 2])]],
   ["jsonb[]", [{ a: 1 }, { b: [2] }], [{ a: 1 }, { b: [2] }]],
   ["mood[]", ["happy", "sad"], ["happy", "sad"]],

@@ -61,6 +61,17 @@ describe("insert", () => {
     });
   });
 
+  it("returningArrays collects RETURNING into one row of arrays, named after the columns", () => {
+    expect(sqlOf(insert(items).fromArrays(["name"], [["a", "b"]]).returningArrays("id", qty, qty.add(1).label("next")))).toEqual({
+      sql:
+        "WITH inserted AS (INSERT INTO items (name) SELECT * FROM unnest($1::text[]) RETURNING items.id AS r0, items.qty AS r1, (items.qty + $2) AS r2) " +
+        "SELECT array_agg(r0) AS id, array_agg(r1) AS qty, array_agg(r2) AS next FROM inserted",
+      params: [["a", "b"], 1],
+    });
+    // returning() after it goes back to one row per inserted row.
+    expect(sqlOf(insert(items).values({ name: "a" }).returningArrays("id").returning("id")).sql).toBe("INSERT INTO items (name) VALUES ($1) RETURNING items.id");
+  });
+
   it("fromArrays encodes JSON values element by element", () => {
     expect(sqlOf(insert(items).fromArrays(["name", "meta"], [["a", "b"], [{ x: 1 }, null]]))).toEqual({
       sql: "INSERT INTO items (name, meta) SELECT * FROM unnest($1::text[], $2::jsonb[])",
@@ -78,6 +89,9 @@ describe("insert", () => {
     ["fromArrays with fewer arrays than columns", () => insert(items).fromArrays(["name", "qty"], [["a"]]), /2 columns but 1 arrays/],
     ["fromArrays with an array column", () => insert(tagged).fromArrays(["id", "tags"], [[1], [["a"]]]), /column "tags" is an array \(text\[\]\), which fromArrays\(\) cannot insert; use values\(\)/],
     ["insert(undefined)", () => insert(undefined as unknown as Table), /insert\(\) expects a Table, got undefined/],
+    ["returningArrays of an array column", () => insert(tagged).values({ id: 1, tags: ["a"] }).returningArrays("id", "tags"), /column "tags" is an array \(text\[\]\), which returningArrays\(\) cannot collect; use returning\(\)/],
+    ["returningArrays of nothing", () => insert(items).values({ name: "a" }).returningArrays(), /returningArrays\(\) needs at least one column/],
+    ["returningArrays of an unknown column", () => insert(items).values({ name: "a" }).returningArrays("nme"), /no column "nme"/],
   ] as const)("%s is an ArgumentError", (_n, fn, message) => {
     expect(fn).toThrow(ArgumentError);
     expect(fn).toThrow(message);
@@ -175,6 +189,18 @@ describe.each(backends)("dml executed ($name)", (backend) => {
     const rows = await exec(insert(items).fromArrays(["name", "qty", "meta"], [["a", "b", "c"], [1, 2, 3], [{ n: 1 }, null, [1, 2]]]).returning("id"));
     expect(rows).toEqual([[1], [2], [3]]);
     expect(await all()).toEqual([[1, "a", 1, { n: 1 }], [2, "b", 2, null], [3, "c", 3, [1, 2]]]);
+  });
+
+  it("returningArrays gives one row whose arrays follow the insert order", async () => {
+    const names = Array.from({ length: 500 }, (_, i) => `n${(i * 7919) % 500}`);
+    const qtys = names.map((_, i) => (i * 31) % 97);
+    const rows = await exec(insert(items).fromArrays(["name", "qty"], [names, qtys]).returningArrays("id", "name", qty));
+    expect(rows).toEqual([[names.map((_, i) => i + 1), names, qtys]]);
+    expect((await all()).map((r) => [r[0], r[1], r[2]])).toEqual(names.map((n, i) => [i + 1, n, qtys[i]]));
+  });
+
+  it("returningArrays over zero rows gives one row of NULLs", async () => {
+    expect(await exec(insert(items).fromArrays(["name"], [[]]).returningArrays("id"))).toEqual([[null]]);
   });
 
   it("fromArrays with zero rows inserts nothing", async () => {

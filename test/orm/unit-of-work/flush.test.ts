@@ -104,12 +104,12 @@ describe.each(backends)("flush ($name)", (backend) => {
       expect(statements).toHaveLength(3);
       expect(statements[0]!.sql).toMatch(/^INSERT INTO users \(email\) VALUES \(\$1\) RETURNING users\.id\b/);
       expect(statements[0]!.params).toEqual(["dep@x.com"]);
-      const orderSql = statements.find((s) => s.sql.startsWith("INSERT INTO orders"))!;
+      const orderSql = statements.find((s) => s.sql.startsWith("WITH inserted AS (INSERT INTO orders"))!;
       const invoiceSql = statements.find((s) => s.sql.startsWith("INSERT INTO invoices"))!;
       expect(statements.indexOf(orderSql)).toBeGreaterThan(0);
       expect(statements.indexOf(invoiceSql)).toBeGreaterThan(0);
       expect(orderSql.sql).toBe(
-        "INSERT INTO orders (user_id, total) SELECT * FROM unnest($1::integer[], $2::double precision[]) RETURNING orders.id, orders.created_at",
+        "WITH inserted AS (INSERT INTO orders (user_id, total) SELECT * FROM unnest($1::integer[], $2::double precision[]) RETURNING orders.id AS r0, orders.created_at AS r1) SELECT array_agg(r0) AS id, array_agg(r1) AS created_at FROM inserted",
       );
       expect(orderSql.params).toEqual([[user.id, user.id], [10, 20]]);
       expect(invoiceSql.sql).toBe("INSERT INTO invoices (user_id, amount) VALUES ($1, $2) RETURNING invoices.id");
@@ -134,7 +134,7 @@ describe.each(backends)("flush ($name)", (backend) => {
       const { statements } = await withStatements(engine, () => session.flush());
       expect(statements).toHaveLength(1);
       expect(statements[0]!.sql).toBe(
-        "INSERT INTO orders (user_id, total) SELECT * FROM unnest($1::integer[], $2::double precision[]) RETURNING orders.id, orders.created_at",
+        "WITH inserted AS (INSERT INTO orders (user_id, total) SELECT * FROM unnest($1::integer[], $2::double precision[]) RETURNING orders.id AS r0, orders.created_at AS r1) SELECT array_agg(r0) AS id, array_agg(r1) AS created_at FROM inserted",
       );
       expect(statements[0]!.params).toEqual([orders.map(() => user.id), orders.map((_, i) => i + 0.5)]);
       // Keys come back in input order.
@@ -195,7 +195,7 @@ describe.each(backends)("flush ($name)", (backend) => {
       const { statements } = await withStatements(engine, () => session.flush());
       expect(statements.map((s) => s.sql)).toEqual([
         "INSERT INTO nodes (name) VALUES ($1) RETURNING nodes.id, nodes.parent_id",
-        "INSERT INTO nodes (parent_id, name) SELECT * FROM unnest($1::integer[], $2::text[]) RETURNING nodes.id",
+        "WITH inserted AS (INSERT INTO nodes (parent_id, name) SELECT * FROM unnest($1::integer[], $2::text[]) RETURNING nodes.id AS r0) SELECT array_agg(r0) AS id FROM inserted",
         "INSERT INTO nodes (parent_id, name) VALUES ($1, $2) RETURNING nodes.id",
       ]);
       expect(statements[0]!.params).toEqual(["root"]);
@@ -217,7 +217,7 @@ describe.each(backends)("flush ($name)", (backend) => {
       const { statements } = await withStatements(engine, () => session.flush());
       expect(statements).toHaveLength(1);
       expect(statements[0]!.sql).toBe(
-        "INSERT INTO gadgets (name, code, serial) SELECT * FROM unnest($1::text[], $2::text[], $3::integer[]) RETURNING gadgets.id",
+        "WITH inserted AS (INSERT INTO gadgets (name, code, serial) SELECT * FROM unnest($1::text[], $2::text[], $3::integer[]) RETURNING gadgets.id AS r0) SELECT array_agg(r0) AS id FROM inserted",
       );
       expect(statements[0]!.params).toEqual([["one", "two"], ["G-STD", "G-X"], [g1.serial, g2.serial]]);
       expect(g1.code).toBe("G-STD");

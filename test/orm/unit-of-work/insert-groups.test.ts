@@ -51,8 +51,8 @@ class Wide extends Base.entity("group_wide", {
 }) {}
 Base.register({ Narrow, Wide });
 
-const wideColumns = (from: number, to: number): string =>
-  Array.from({ length: to - from + 1 }, (_, i) => `group_wide.c${from + i}`).join(", ");
+const wideNames = (from: number, to: number): string[] => Array.from({ length: to - from + 1 }, (_, i) => `c${from + i}`);
+const wideColumns = (from: number, to: number): string => wideNames(from, to).map((c) => `group_wide.${c}`).join(", ");
 
 describe.each(backends)("insert groups ($name)", (backend) => {
   let engine: Engine;
@@ -67,8 +67,8 @@ describe.each(backends)("insert groups ($name)", (backend) => {
     s.addAll([new Narrow({ a: 1, b: "x" }), new Narrow({ a: 2 }), new Narrow({ a: 3, b: "y" }), new Narrow({ a: 4 })]);
     const { statements } = await withStatements(engine, () => s.commit());
     expect(statements.map((st) => st.sql)).toEqual([
-      "INSERT INTO group_narrow (a, b) SELECT * FROM unnest($1::integer[], $2::text[]) RETURNING group_narrow.id",
-      "INSERT INTO group_narrow (a) SELECT * FROM unnest($1::integer[]) RETURNING group_narrow.id, group_narrow.b",
+      "WITH inserted AS (INSERT INTO group_narrow (a, b) SELECT * FROM unnest($1::integer[], $2::text[]) RETURNING group_narrow.id AS r0) SELECT array_agg(r0) AS id FROM inserted",
+      "WITH inserted AS (INSERT INTO group_narrow (a) SELECT * FROM unnest($1::integer[]) RETURNING group_narrow.id AS r0, group_narrow.b AS r1) SELECT array_agg(r0) AS id, array_agg(r1) AS b FROM inserted",
     ]);
     await s.close();
     await using check = new Session(engine);
@@ -83,7 +83,10 @@ describe.each(backends)("insert groups ($name)", (backend) => {
     const { statements } = await withStatements(engine, () => s.commit());
     expect(statements.map((st) => st.sql)).toEqual([
       // Columns left unset come back from the server (NULL or its default), as for any insert.
-      "INSERT INTO group_wide (c0, c31) SELECT * FROM unnest($1::integer[], $2::integer[]) RETURNING group_wide.id, " + wideColumns(1, 30),
+      // Many rows: the generated values come back as one row of arrays (Insert.returningArrays).
+      "WITH inserted AS (INSERT INTO group_wide (c0, c31) SELECT * FROM unnest($1::integer[], $2::integer[]) RETURNING " +
+        ["id", ...wideNames(1, 30)].map((c, i) => `group_wide.${c} AS r${i}`).join(", ") +
+        ") SELECT " + ["id", ...wideNames(1, 30)].map((c, i) => `array_agg(r${i}) AS ${c}`).join(", ") + " FROM inserted",
       "INSERT INTO group_wide (c30) VALUES ($1) RETURNING group_wide.id, " + wideColumns(0, 29) + ", group_wide.c31",
     ]);
     expect(objs.every((o) => typeof o.id === "number")).toBe(true);

@@ -80,7 +80,10 @@ function malformed(text: string): Error {
 
 /**
  * Builds an array literal from JS values. `encodeElement` gives each non-null, non-array element's
- * text; every element is quoted, so no escaping rule depends on the element type.
+ * text. Numbers, bigints, booleans and Dates are written bare: their text never holds a quote,
+ * backslash, comma, brace or space (a BC date's " BC" is the one exception, and is quoted), and
+ * none can read as NULL. Everything else is quoted, so no escaping rule depends on a string's
+ * content. Bare elements halve the cost of a 10,000-element literal: no quoted copy per element.
  */
 export function serializeArrayLiteral(
   values: readonly unknown[],
@@ -94,9 +97,11 @@ export function serializeArrayLiteral(
     else if (Array.isArray(value)) out += serializeArrayLiteral(value, encodeElement);
     else {
       const text = encodeElement(value);
-      // Numbers, dates and most strings hold neither character: two native scans are much
-      // cheaper than a regular-expression replace per element (10,000-row inserts send 30,000).
-      out += text.indexOf('"') === -1 && text.indexOf("\\") === -1 ? `"${text}"` : `"${text.replace(/[\\"]/g, "\\$&")}"`;
+      const type = typeof value;
+      if (type === "number" || type === "bigint" || type === "boolean" || (value instanceof Date && text.indexOf(" ") === -1)) out += text;
+      // Most strings hold neither character: two native scans are much cheaper than a
+      // regular-expression replace per element (10,000-row inserts send 30,000).
+      else out += text.indexOf('"') === -1 && text.indexOf("\\") === -1 ? `"${text}"` : `"${text.replace(/[\\"]/g, "\\$&")}"`;
     }
   }
   return `${out}}`;
