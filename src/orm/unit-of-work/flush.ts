@@ -185,12 +185,14 @@ function relationshipFilled(obj: Instrumented, owners: Map<Instrumented, [Relati
   return out;
 }
 
-async function insertBatch(session: FlushSession, mapper: Mapper, objs: readonly Instrumented[]): Promise<void> {
-  // Objects with the same set of given columns share one statement. The signature is a bit mask
-  // (a number: no string built and hashed per object) for up to 30 columns, else a string.
-  const columnCount = mapper.columns.length;
+/**
+ * Objects with the same set of given columns share one statement. The signature is a bit mask
+ * (a number: no string built and hashed per object) for up to 30 columns, else a string.
+ */
+function groupBySetColumns(objs: readonly Instrumented[], columnCount: number): Map<number | string, Instrumented[]> {
   const groups = new Map<number | string, Instrumented[]>();
-  for (const obj of objs) {
+  for (let o = 0; o < objs.length; o++) {
+    const obj = objs[o]!;
     const values = obj[STATE].values;
     let sig: number | string;
     if (columnCount <= 30) {
@@ -204,6 +206,26 @@ async function insertBatch(session: FlushSession, mapper: Mapper, objs: readonly
     if (list === undefined) groups.set(sig, [obj]);
     else list.push(obj);
   }
+  return groups;
+}
+
+/** One array per column of `indexes`, holding that column's value of each object. */
+function columnArrays(group: readonly Instrumented[], indexes: readonly number[]): unknown[][] {
+  const arrays = new Array<unknown[]>(indexes.length);
+  for (let k = 0; k < indexes.length; k++) {
+    const index = indexes[k]!;
+    const column = new Array<unknown>(group.length);
+    for (let i = 0; i < group.length; i++) column[i] = group[i]![STATE].values[index];
+    arrays[k] = column;
+  }
+  return arrays;
+}
+
+// The loops over every object live in small synchronous functions: V8 threw away the optimized
+// code of this async function after each full GC ("weak objects"), so loops inside it ran in the
+// interpreter on every large flush.
+async function insertBatch(session: FlushSession, mapper: Mapper, objs: readonly Instrumented[]): Promise<void> {
+  const groups = groupBySetColumns(objs, mapper.columns.length);
   for (const [sig, group] of groups) {
     const isGiven = (i: number): boolean => (typeof sig === "number" ? (sig & (1 << i)) !== 0 : sig[i] === "1");
     const given = mapper.columns.filter((_, i) => isGiven(i));
@@ -225,13 +247,7 @@ async function insertBatch(session: FlushSession, mapper: Mapper, objs: readonly
       // unnest() would flatten array columns: multi-row VALUES keeps them whole.
       stmt = stmt.values(group.map((o) => Object.fromEntries(given.map((c) => [c.spec.name, o[STATE].values[c.index]]))));
     } else {
-      // Column-wise arrays, one pass per column.
-      const arrays = given.map((c) => {
-        const column = new Array<unknown>(group.length);
-        for (let i = 0; i < group.length; i++) column[i] = group[i]![STATE].values[c.index];
-        return column;
-      });
-      stmt = stmt.fromArrays(given.map((c) => c.spec.name), arrays);
+      stmt = stmt.fromArrays(given.map((c) => c.spec.name), columnArrays(group, given.map((c) => c.index)));
       // The generated keys of many rows come back as one row of arrays: a RETURNING row per
       // object cost a 10,000-row insert about as much client time as everything else together.
       if (returned.length > 0 && !returned.some((c) => c.spec.type.sql.endsWith("[]"))) {
