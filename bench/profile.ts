@@ -1,9 +1,11 @@
 /**
- * Profile one contender on W1 or W4 in bench conditions: a fresh process, the full dataset, the
+ * Profile one contender on one workload in bench conditions: a fresh process, the full dataset, the
  * same warm-ups, a forced GC before every measured run. Prints wall and CPU time per run, and
  * the medians, so a library change can be judged without a full `npm run bench`.
  *
  *   npx tsx bench/profile.ts "Athanor selectin (pg)" w4 [--runs=15]
+ *
+ * A W2 or W3 run is every page load or lookup of the workload, timed as a whole.
  *
  * `--cpu-prof=FILE` writes a V8 CPU profile of the measured runs only (not of the dataset load or
  * the warm-ups). Not part of `npm run bench`; RESULTS.md comes only from run.ts.
@@ -21,8 +23,8 @@ import type { ContenderDefinition } from "./lib/types.ts";
 const [name, workload = "w4", ...rest] = process.argv.slice(2);
 const runs = Number(rest.find((a) => a.startsWith("--runs="))?.slice(7) ?? 15);
 const profileFile = rest.find((a) => a.startsWith("--cpu-prof="))?.slice(11);
-if (!name || (workload !== "w1" && workload !== "w4")) {
-  console.error('usage: tsx bench/profile.ts "<contender name>" w1|w4 [--runs=N]');
+if (!name || !["w1", "w2", "w3", "w4"].includes(workload)) {
+  console.error('usage: tsx bench/profile.ts "<contender name>" w1|w2|w3|w4 [--runs=N] [--cpu-prof=FILE]');
   process.exit(2);
 }
 
@@ -57,6 +59,8 @@ try {
     const start = performance.now();
     try {
       if (workload === "w1") await contender.w1(measured ? plan.users : plan.warmupUsers);
+      else if (workload === "w2") for (const page of measured ? plan.pages : plan.warmupPages) await contender.w2(page);
+      else if (workload === "w3") for (const id of measured ? plan.ids : plan.warmupIds) await contender.w3(id);
       else await contender.w4(rows);
       const used = process.cpuUsage(cpuStart);
       const busy = performance.eventLoopUtilization(eluStart).active;

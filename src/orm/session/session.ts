@@ -28,6 +28,7 @@ import { flush, type FlushSession } from "../unit-of-work/flush.js";
 import { IdentityMap } from "./identity-map.js";
 import { Result } from "./result.js";
 import { explicitLoad, reapplyEagerOptions, type LoadPath } from "./explicit-load.js";
+import { cachedGetStatement, keyParam } from "./get-statement.js";
 import { NPlusOneDetector, type NPlusOneMode } from "./n-plus-one.js";
 import { keepShape } from "../mapping/shapes.js";
 
@@ -175,12 +176,21 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Async
     const idKey = identityKey(values);
     const hit = this.identityMap.get(mapper, idKey) as Instrumented | undefined;
     if (hit !== undefined && !options.populateExisting && !hit[STATE].expired && (options.options?.length ?? 0) === 0) return hit as unknown as LoadedBy<T, SpecOf<L>>;
-    let stmt = select(entity as unknown as EntityStatics).where(...mapper.primaryKey.map((c, i) => c.attribute.eq(values[i] as never)));
-    if (options.options) stmt = stmt.options(...options.options);
     // An object already in the map keeps its loaded state and unflushed changes (ANCHORS 18): the
     // query fills what is expired or not loaded, and overwrites only when populateExisting is asked.
-    if (options.populateExisting) stmt = stmt.populateExisting();
-    const result = await this.execute(stmt);
+    const statics = entity as unknown as EntityStatics;
+    const cached = cachedGetStatement(mapper, statics, options.options ?? [], options.populateExisting === true);
+    let result: Result<readonly unknown[]>;
+    if (cached !== undefined) {
+      const params: Record<string, unknown> = {};
+      for (let i = 0; i < values.length; i++) params[keyParam(i)] = values[i];
+      result = await this.execute(cached, params);
+    } else {
+      let stmt = select(statics).where(...mapper.primaryKey.map((c, i) => c.attribute.eq(values[i] as never)));
+      if (options.options) stmt = stmt.options(...options.options);
+      if (options.populateExisting) stmt = stmt.populateExisting();
+      result = await this.execute(stmt);
+    }
     return (result.first()?.[0] ?? null) as LoadedBy<T, SpecOf<L>> | null;
   }
 

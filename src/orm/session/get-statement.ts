@@ -1,0 +1,76 @@
+/**
+ * The SELECT behind `session.get()`, built once per (entity, loader options, populateExisting)
+ * with bind parameters for the key, and reused. Building the statement anew per call made every
+ * lookup pay the ORM compile (loader path tree, eager joins) and the SQL rendering again: about
+ * half of what a by-primary-key lookup with a joinedload cost the client. The SQL text is the
+ * same as before, so the prepared statement is the same too.
+ *
+ * Options that carry values (criteria with `.and(...)`, `.of(alias)`, withLoaderCriteria) are
+ * not keyed: such a call builds its statement as before.
+ */
+import { bindparam } from "../../core/sql/expression.js";
+import type { EntityStatics } from "../mapping/declarative.js";
+import type { Mapper } from "../mapping/mapper.js";
+import type { AnyLoad, LoadStep } from "../loading/options.js";
+import { select, type EntitySelect } from "../query/select.js";
+
+/** Distinct option sets kept per entity; beyond this a call builds its statement, uncached. */
+const MAX_SHAPES_PER_ENTITY = 64;
+
+const statements = new WeakMap<Mapper, Map<string, EntitySelect<readonly unknown[]>>>();
+const mapperIds = new WeakMap<Mapper, number>();
+let nextMapperId = 0;
+
+/** The bind-parameter name of primary-key column `i`. */
+export function keyParam(i: number): string {
+  return `get_pk_${i}`;
+}
+
+/** The cached statement for this call, or undefined when its options cannot be keyed. */
+export function cachedGetStatement(
+  mapper: Mapper, entity: EntityStatics, options: readonly AnyLoad[], populateExisting: boolean,
+): EntitySelect<readonly unknown[]> | undefined {
+  const key = optionsKey(options, populateExisting);
+  if (key === undefined) return undefined;
+  let byKey = statements.get(mapper);
+  if (byKey === undefined) statements.set(mapper, (byKey = new Map()));
+  let stmt = byKey.get(key);
+  if (stmt === undefined) {
+    if (byKey.size >= MAX_SHAPES_PER_ENTITY) return undefined;
+    stmt = select(entity).where(...mapper.primaryKey.map((c, i) => c.attribute.eq(bindparam(keyParam(i), c.spec.type) as never)));
+    if (options.length > 0) stmt = stmt.options(...options);
+    if (populateExisting) stmt = stmt.populateExisting();
+    byKey.set(key, stmt as EntitySelect<readonly unknown[]>);
+  }
+  return stmt;
+}
+
+function optionsKey(options: readonly AnyLoad[], populateExisting: boolean): string | undefined {
+  let key = populateExisting ? "P" : "";
+  for (const option of options) {
+    if (option.entityCriteria !== undefined) return undefined;
+    key += `|${option.root === undefined ? "" : idOf(option.root)}`;
+    for (const step of option.steps) {
+      const part = stepKey(step);
+      if (part === undefined) return undefined;
+      key += part;
+    }
+  }
+  return key;
+}
+
+function stepKey(step: LoadStep): string | undefined {
+  const { attribute, strategy, args } = step;
+  const argsKey = `${args.innerjoin === true ? "i" : ""}${args.recursionDepth ?? ""}${args.sqlOnly === true ? "s" : ""}`;
+  if (attribute === "*") return `>*:${strategy}:${argsKey}`;
+  const owner = attribute.parent.mapper;
+  // Criteria, aliases and aliased owners hold objects a string cannot name.
+  if (attribute.criteria !== undefined || attribute.targetEntity !== undefined || attribute.parent !== owner.entity) return undefined;
+  return `>${idOf(owner)}.${attribute.key}:${strategy}:${argsKey}`;
+}
+
+function idOf(mapper: Mapper): number {
+  let id = mapperIds.get(mapper);
+  if (id === undefined) mapperIds.set(mapper, (id = nextMapperId++));
+  return id;
+}
