@@ -146,11 +146,12 @@ const notes: Record<Strategy, string> = {
   subquery: "subqueryload chain: the parent query re-run as a subquery per level",
 };
 
-export default [
-  ...(["selectin", "joined", "subquery"] as const).map((strategy) => ({
-    name: `Athanor ${strategy} (pg)`,
-    note: notes[strategy],
-    create: () => new Athanor(strategy, "pg"),
+// Every strategy on each driver Athanor supports against a server (PGlite is its own embedded
+// database, not the benchmark's PostgreSQL, so it has no place in this table).
+export default (["pg", "postgres-js"] as const).flatMap((driver) =>
+  (["selectin", "joined", "subquery"] as const).map((strategy) => ({
+    name: `Athanor ${strategy} (${driver === "pg" ? "pg" : "postgres.js"})`,
+    note: driver === "pg" ? notes[strategy] : `${notes[strategy]}, postgres.js driver`,
+    create: () => new Athanor(strategy, driver),
   })),
-  { name: "Athanor selectin (postgres.js)", note: notes.selectin + ", postgres.js driver", create: () => new Athanor("selectin", "postgres-js") },
-] satisfies ContenderDefinition[];
+) satisfies ContenderDefinition[];
