@@ -39,22 +39,41 @@ export async function loadKeyed(ctx: LoadContext, spec: KeyedLoadSpec, parents: 
     const key = parentKey(p, rel);
     if (key !== undefined && !seen.has(key)) { seen.add(key); keys.push(key); }
   }
-  const groups = new Map<unknown, Instrumented[]>();
+  let groups: Map<unknown, Instrumented[]> | undefined;
   if (keys.length > 0) {
     const query = keyedQuery(rel, spec.targetEntity, spec.criteria);
     const result = await ctx.session.run(query.node, keyParams(rel, pending, keys));
-    for (const row of result.rows) {
-      const obj = instanceFromRow(ctx, rel.target, row, query.keyCount, spec.node);
-      if (obj === null) continue;
-      const key = rowGroupKey(row, query.keyCount);
-      const list = groups.get(key);
-      if (list === undefined) groups.set(key, [obj]);
-      else list.push(obj);
-    }
+    groups = groupRows(ctx, spec, result.rows, query.keyCount);
   }
-  for (const p of pending) {
+  assignGroups(pending, rel, groups);
+}
+
+// The loops over every row and parent are synchronous functions of their own: in an async
+// function, the code after an await lost its optimized form after full GCs ("weak objects"), so
+// a 100,000-row load could run them in the interpreter (the flush's insertBatch did, every run).
+
+/** The objects of `rows`, grouped by the parent key the rows start with. */
+function groupRows(ctx: LoadContext, spec: KeyedLoadSpec, rows: readonly (readonly unknown[])[], keyCount: number): Map<unknown, Instrumented[]> {
+  const groups = new Map<unknown, Instrumented[]>();
+  const target = spec.rel.target;
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
+    const obj = instanceFromRow(ctx, target, row, keyCount, spec.node);
+    if (obj === null) continue;
+    const key = rowGroupKey(row, keyCount);
+    const list = groups.get(key);
+    if (list === undefined) groups.set(key, [obj]);
+    else list.push(obj);
+  }
+  return groups;
+}
+
+/** Each parent gets its group (a collection, or its one object), empty or null when it has none. */
+function assignGroups(parents: readonly Instrumented[], rel: RelationshipProperty, groups: Map<unknown, Instrumented[]> | undefined): void {
+  for (let i = 0; i < parents.length; i++) {
+    const p = parents[i]!;
     const key = parentKey(p, rel);
-    const found = key === undefined ? undefined : groups.get(key);
+    const found = key === undefined ? undefined : groups?.get(key);
     setRaw(p, rel, rel.uselist ? found ?? [] : found?.[0] ?? null);
   }
 }
