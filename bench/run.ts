@@ -62,11 +62,13 @@ async function main(): Promise<void> {
 
     for (const entry of missing) notes.push(`\`contenders/${entry.module}\` (${entry.label}) is not written yet; see contenders/README.md.`);
     const runnable = rows.filter((row) => row.definition);
-    log(`${runnable.length} contenders, ${workloads.length} workloads, ${plan.rounds} round(s)`);
+    log(`${runnable.length} contenders, ${workloads.length} workloads, up to ${plan.rounds} round(s)`);
 
     for (let round = 0; round < plan.rounds; round++) {
       // Full mode: fresh workers for each workload; quick mode: one worker per contender for all.
-      const groups = plan.perWorkloadWorkers ? workloads.map((w) => [w]) : [workloads];
+      const inRound = workloads.filter((w) => round < w.rounds);
+      if (inRound.length === 0) continue;
+      const groups = plan.perWorkloadWorkers ? inRound.map((w) => [w]) : [inRound];
       for (const group of groups) await runGroup(round, group, runnable, url, expected);
     }
 

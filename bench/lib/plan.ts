@@ -18,6 +18,12 @@ export interface WorkloadPlan {
   /** Warm-up runs per worker, on the small variant of the workload. */
   warmups: number;
   /**
+   * Rounds of fresh worker processes. A process draws its own JIT and heap layout, and on this
+   * machine one process's runs can sit 15% above another's: W1 and W4, whose sample is a whole
+   * run, take fewer runs from more processes, so a median is not the level of just two.
+   */
+  rounds: number;
+  /**
    * Measured runs per worker. For W2 and W3, the operations are split into this many slices and
    * each run does one slice, so that runs of different contenders can be interleaved finely.
    */
@@ -46,7 +52,7 @@ export interface WorkloadPlan {
 
 export interface BenchPlan {
   quick: boolean;
-  /** Each round starts fresh workers and repeats every workload. */
+  /** Rounds in all: the largest `rounds` of the workloads (a round repeats the workloads that have that many). */
   rounds: number;
   /**
    * Full mode starts a fresh worker per (contender, workload). Quick mode starts one worker per
@@ -84,6 +90,18 @@ const NONE: Pick<WorkloadPlan, "allowanceMs" | "users" | "warmupUsers" | "pages"
 const WARMUPS = 3;
 
 export function benchPlan(quick: boolean): BenchPlan {
+  const workloads = planWorkloads(quick);
+  return {
+    quick,
+    rounds: Math.max(...workloads.map((w) => w.rounds)),
+    perWorkloadWorkers: !quick,
+    softDeadlineMs: quick ? 100_000 : Number.POSITIVE_INFINITY,
+    commandTimeoutMs: quick ? 60_000 : 600_000,
+    workloads,
+  };
+}
+
+function planWorkloads(quick: boolean): WorkloadPlan[] {
   const pageLoads = quick ? 20 : 200;
   // Quick mode spreads its page loads evenly, so the offsets still span 0..1,900.
   const pages = range(0, pageLoads - 1).map((i) => (quick ? (i * 5) % PAGES : i % PAGES));
@@ -93,13 +111,7 @@ export function benchPlan(quick: boolean): BenchPlan {
   const n1Users = quick ? 10 : 1_000;
   const n = (value: number) => value.toLocaleString("en");
   const scaled = (part: number, whole: number) => (quick ? ` (quick mode: ${Math.round((part / whole) * 100)}% of the full workload)` : "");
-  return {
-    quick,
-    rounds: quick ? 1 : 2,
-    perWorkloadWorkers: !quick,
-    softDeadlineMs: quick ? 100_000 : Number.POSITIVE_INFINITY,
-    commandTimeoutMs: quick ? 60_000 : 600_000,
-    workloads: [
+  return [
       {
         ...NONE,
         id: "w1",
@@ -109,7 +121,8 @@ export function benchPlan(quick: boolean): BenchPlan {
           `users 1..${n(graphUsers)} with their orders and each order's products (${n(graphUsers)} + ${n(graphUsers * 20)} + ` +
           `${n(graphUsers * 100)} rows)${scaled(graphUsers, 1_000)}; ms per run`,
         warmups: WARMUPS,
-        runs: quick ? 3 : 5,
+        rounds: quick ? 1 : 4,
+        runs: 3,
         budgetMs: quick ? 2_500 : 0,
         ...(quick ? { allowanceMs: 15_000 } : {}),
         users: { from: 1, to: graphUsers },
@@ -124,6 +137,7 @@ export function benchPlan(quick: boolean): BenchPlan {
           quick ? "pages 0, 5, 10, ..., 95" : "pages 0..99 twice"
         }${scaled(pageLoads, 200)}; median ms per page`,
         warmups: WARMUPS,
+        rounds: quick ? 1 : 2,
         runs: quick ? 4 : 10,
         budgetMs: 0,
         ...(quick ? { allowanceMs: 10_000 } : {}),
@@ -137,6 +151,7 @@ export function benchPlan(quick: boolean): BenchPlan {
         sample: "op",
         describe: `${n(lookups)} lookups of one user by primary key with its invoice, ids shuffled${scaled(lookups, 2_000)}; median ms per lookup`,
         warmups: WARMUPS,
+        rounds: quick ? 1 : 2,
         runs: quick ? 4 : 10,
         budgetMs: 0,
         ...(quick ? { allowanceMs: 8_000 } : {}),
@@ -153,7 +168,8 @@ export function benchPlan(quick: boolean): BenchPlan {
           10_000,
         )}; ms per run`,
         warmups: WARMUPS,
-        runs: quick ? 3 : 5,
+        rounds: quick ? 1 : 4,
+        runs: 3,
         budgetMs: quick ? 2_000 : 0,
         ...(quick ? { allowanceMs: 10_000 } : {}),
         rows: insertRows,
@@ -169,14 +185,14 @@ export function benchPlan(quick: boolean): BenchPlan {
           1_000,
         )}; ms per run`,
         warmups: WARMUPS,
+        rounds: quick ? 1 : 2,
         runs: quick ? 2 : 1,
         budgetMs: quick ? 2_000 : 0,
         ...(quick ? { allowanceMs: 10_000 } : {}),
         users: { from: 1, to: n1Users },
         warmupUsers: { from: 1, to: quick ? 1 : 10 },
       },
-    ],
-  };
+  ];
 }
 
 /**
