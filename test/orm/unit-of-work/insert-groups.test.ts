@@ -5,9 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { column, createEngine, declarativeBase, select, Session, type Engine } from "../../../src/index.js";
 import { withStatements } from "../../../src/testing/assert-sql.js";
-import { backends } from "../../support/backends.js";
+import { engineCases } from "../../core/engine/cases.js";
 
-interface Models { Narrow: Narrow; Wide: Wide }
+interface Models { Narrow: Narrow; Wide: Wide; Stamped: Stamped }
 const Base = declarativeBase<Models>();
 class Narrow extends Base.entity("group_narrow", {
   id: column.integer().primaryKey(),
@@ -49,15 +49,22 @@ class Wide extends Base.entity("group_wide", {
   c30: column.integer().nullable(),
   c31: column.integer().nullable(),
 }) {}
-Base.register({ Narrow, Wide });
+// Keys and a server default come back for each row; the labels tie each object to its row.
+class Stamped extends Base.entity("group_stamped", {
+  id: column.integer().primaryKey(),
+  label: column.text(),
+  stampedAt: column.timestamptz().serverDefault("clock_timestamp()"),
+}) {}
+Base.register({ Narrow, Wide, Stamped });
 
 const wideNames = (from: number, to: number): string[] => Array.from({ length: to - from + 1 }, (_, i) => `c${from + i}`);
 const wideColumns = (from: number, to: number): string => wideNames(from, to).map((c) => `group_wide.${c}`).join(", ");
 
-describe.each(backends)("insert groups ($name)", (backend) => {
+// Every driver: the generated values of a bulk insert come back as arrays each driver parses.
+describe.each(engineCases)("insert groups ($name)", (c) => {
   let engine: Engine;
   beforeAll(async () => {
-    engine = createEngine(await backend.freshUrl());
+    engine = createEngine(await c.backend.freshUrl(), c.options);
     await Base.metadata.createAll(engine);
   }, 180_000);
   afterAll(() => engine.dispose());
@@ -95,5 +102,24 @@ describe.each(backends)("insert groups ($name)", (backend) => {
     const rows = (await check.execute(select(Wide).orderBy(Wide.id))).scalars().all();
     // Each group is one statement, so ids follow the groups: both (c0, c31) objects, then c30's.
     expect(rows.map((w) => [w.c0, w.c30, w.c31])).toEqual([[1, null, 31], [3, null, 33], [null, 2, null]]);
+  });
+
+  it("gives each object of a bulk insert the key and server default of its own row", async () => {
+    const s = new Session(engine, { expireOnCommit: false });
+    const objs = Array.from({ length: 300 }, (_, i) => new Stamped({ label: `s${(i * 7) % 300}` }));
+    s.addAll(objs);
+    const { statements } = await withStatements(engine, () => s.commit());
+    expect(statements.map((st) => st.sql)).toEqual([
+      "WITH inserted AS (INSERT INTO group_stamped (label) SELECT * FROM unnest($1::text[]) " +
+        "RETURNING group_stamped.id AS r0, group_stamped.stamped_at AS r1) SELECT array_agg(r0) AS id, array_agg(r1) AS stamped_at FROM inserted",
+    ]);
+    await s.close();
+    await using check = new Session(engine);
+    const rows = (await check.execute(select(Stamped).orderBy(Stamped.id))).scalars().all();
+    const byLabel = new Map(rows.map((r) => [r.label, r]));
+    for (const obj of objs) {
+      const row = byLabel.get(obj.label)!;
+      expect([obj.id, obj.stampedAt.getTime()]).toEqual([row.id, row.stampedAt.getTime()]);
+    }
   });
 });
