@@ -6,7 +6,7 @@
  * same as before, so the prepared statement is the same too.
  *
  * Options that carry values (criteria with `.and(...)`, `.of(alias)`, withLoaderCriteria) are
- * not keyed: such a call builds its statement as before.
+ * not keyed: such a call builds the same statement for itself alone.
  */
 import { bindparam } from "../../core/sql/expression.js";
 import type { EntityStatics } from "../mapping/declarative.js";
@@ -37,12 +37,20 @@ export function cachedGetStatement(
   let stmt = byKey.get(key);
   if (stmt === undefined) {
     if (byKey.size >= MAX_SHAPES_PER_ENTITY) return undefined;
-    stmt = select(entity).where(...mapper.primaryKey.map((c, i) => c.attribute.eq(bindparam(keyParam(i), c.spec.type) as never)));
-    if (options.length > 0) stmt = stmt.options(...options);
-    if (populateExisting) stmt = stmt.populateExisting();
-    byKey.set(key, stmt as EntitySelect<readonly unknown[]>);
+    stmt = getStatement(mapper, entity, options, populateExisting);
+    byKey.set(key, stmt);
   }
   return stmt;
+}
+
+/** A new statement for this call, with the key as bind parameters `keyParam(i)` (what the cache keeps). */
+export function getStatement(
+  mapper: Mapper, entity: EntityStatics, options: readonly AnyLoad[], populateExisting: boolean,
+): EntitySelect<readonly unknown[]> {
+  let stmt = select(entity).where(...mapper.primaryKey.map((c, i) => c.attribute.eq(bindparam(keyParam(i), c.spec.type) as never)));
+  if (options.length > 0) stmt = stmt.options(...options);
+  if (populateExisting) stmt = stmt.populateExisting();
+  return stmt as EntitySelect<readonly unknown[]>;
 }
 
 function optionsKey(options: readonly AnyLoad[], populateExisting: boolean): string | undefined {

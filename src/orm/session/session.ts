@@ -23,12 +23,12 @@ import { PathNode } from "../loading/path-options.js";
 import type { AnyLoad, SpecOf } from "../loading/options.js";
 import type { Loaded, LoadedBy } from "../typing/loaded.js";
 import type { ElementOf, PathOf, ValidPaths } from "../typing/paths.js";
-import { EntitySelect, select } from "../query/select.js";
+import { EntitySelect } from "../query/select.js";
 import { flush, type FlushSession } from "../unit-of-work/flush.js";
 import { IdentityMap } from "./identity-map.js";
 import { Result } from "./result.js";
 import { explicitLoad, reapplyEagerOptions, type LoadPath } from "./explicit-load.js";
-import { cachedGetStatement, keyParam } from "./get-statement.js";
+import { cachedGetStatement, getStatement, keyParam } from "./get-statement.js";
 import { NPlusOneDetector, type NPlusOneMode } from "./n-plus-one.js";
 import { keepShape } from "../mapping/shapes.js";
 
@@ -179,18 +179,12 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Async
     // An object already in the map keeps its loaded state and unflushed changes (ANCHORS 18): the
     // query fills what is expired or not loaded, and overwrites only when populateExisting is asked.
     const statics = entity as unknown as EntityStatics;
-    const cached = cachedGetStatement(mapper, statics, options.options ?? [], options.populateExisting === true);
-    let result: Result<readonly unknown[]>;
-    if (cached !== undefined) {
-      const params: Record<string, unknown> = {};
-      for (let i = 0; i < values.length; i++) params[keyParam(i)] = values[i];
-      result = await this.execute(cached, params);
-    } else {
-      let stmt = select(statics).where(...mapper.primaryKey.map((c, i) => c.attribute.eq(values[i] as never)));
-      if (options.options) stmt = stmt.options(...options.options);
-      if (options.populateExisting) stmt = stmt.populateExisting();
-      result = await this.execute(stmt);
-    }
+    const loads = options.options ?? [];
+    const populate = options.populateExisting === true;
+    const stmt = cachedGetStatement(mapper, statics, loads, populate) ?? getStatement(mapper, statics, loads, populate);
+    const params: Record<string, unknown> = {};
+    for (let i = 0; i < values.length; i++) params[keyParam(i)] = values[i];
+    const result = await this.execute(stmt, params);
     return (result.first()?.[0] ?? null) as LoadedBy<T, SpecOf<L>> | null;
   }
 
