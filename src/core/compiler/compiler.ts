@@ -224,9 +224,7 @@ function elementType(bind: BindNode): { sql: string } {
 
 /** The name a RETURNING item is known by in the result: its label or column name. */
 function returnedName(col: ExprNode): string {
-  if (col.kind === "label") return col.name;
-  if (col.kind === "column") return col.name;
-  return "?column?";
+  return col.kind === "label" || col.kind === "column" ? col.name : "?column?";
 }
 
 function returning(columns: readonly ExprNode[], state: CompileState): string {

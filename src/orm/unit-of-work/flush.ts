@@ -269,9 +269,8 @@ async function insertBatch(session: FlushSession, mapper: Mapper, objs: readonly
 function applyReturnedArrays(mapper: Mapper, group: readonly Instrumented[], indexes: readonly number[], row: readonly unknown[] | undefined): void {
   for (let k = 0; k < indexes.length; k++) {
     const values = row?.[k];
-    const count = Array.isArray(values) ? values.length : 0;
-    if (!Array.isArray(values) || count !== group.length) {
-      throw new FlushError(`INSERT into ${mapper.table.name} returned ${count} rows, expected ${group.length}.`);
+    if (!Array.isArray(values) || values.length !== group.length) {
+      throw new FlushError(`INSERT into ${mapper.table.name} returned ${Array.isArray(values) ? values.length : 0} rows, expected ${group.length}.`);
     }
     const index = indexes[k]!;
     for (let i = 0; i < group.length; i++) group[i]![STATE].values[index] = values[i];
