@@ -4,7 +4,7 @@ import { InvalidRequestError, joinedload, select, selectinload, UniqueRequiredEr
 import { assertQueryCount } from "../../../src/testing/assert-sql.js";
 import { Order, User } from "../../fixtures/models.js";
 import { backends } from "../../support/backends.js";
-import { freshEngine, ids, inFreshSession, plainGraph, SEED_GRAPH, sortedIds } from "./support.js";
+import { freshEngine, ids, inFreshSession, PRODUCTS_BY_ORDERS, plainGraph, SEED_GRAPH, sortedIds } from "./support.js";
 
 const UNIQUE_TEXT = "The unique() method must be invoked on this Result";
 
@@ -176,7 +176,7 @@ describe.each(backends)("joinedload ($name)", (backend) => {
       expect(sql).toHaveLength(2);
       expect(sql[0]).toMatch(/FROM orders LEFT OUTER JOIN users AS users_1 ON orders\.user_id = users_1\.id ORDER BY orders\.id$/);
       expect(sql[0]).not.toMatch(/products/);
-      expect(sql[1]).toMatch(/FROM products JOIN order_products AS order_products_1 .* WHERE order_products_1\.order_id = ANY\(\$1\)$/);
+      expect(sql[1]).toBe(PRODUCTS_BY_ORDERS);
       expect(params[1]).toEqual([[10, 11, 12, 13, 14, 15]]);
       expect(result.map((o) => [o.id, o.user!.id, sortedIds(o.products)])).toEqual([
         [10, 1, [1, 2]], [11, 1, []], [12, 2, [2]], [13, 4, []], [14, 4, [3]], [15, 4, [1, 3]],

@@ -4,7 +4,7 @@ import { insert, NotLoadedError, select, selectinload, type Engine } from "../..
 import { assertQueryCount } from "../../../src/testing/assert-sql.js";
 import { Base, Order, TreeNode, User } from "../../fixtures/models.js";
 import { backends } from "../../support/backends.js";
-import { freshEngine, ids, inFreshSession, plainGraph, SEED_GRAPH } from "./support.js";
+import { freshEngine, ids, inFreshSession, PRODUCTS_BY_ORDERS, plainGraph, SEED_GRAPH } from "./support.js";
 
 /** A node whose levels recursionDepth loaded (the static types know only the first). */
 interface Tree {
@@ -173,9 +173,7 @@ describe.each(backends)("selectinload ($name)", (backend) => {
         (await s.scalars(select(Order).orderBy(Order.id).options(selectinload(Order.products)))).all(),
       );
       expect(sql).toHaveLength(2);
-      expect(sql[1]).toMatch(
-        /^SELECT order_products_1\.order_id, products\.id, products\.name, products\.price FROM products JOIN order_products AS order_products_1 ON products\.id = order_products_1\.product_id WHERE order_products_1\.order_id = ANY\(\$1\)$/,
-      );
+      expect(sql[1]).toBe(PRODUCTS_BY_ORDERS);
       expect(params[1]).toEqual([[10, 11, 12, 13, 14, 15]]);
       expect(result.map((o) => [o.id, ids(o.products).sort()])).toEqual([[10, [1, 2]], [11, []], [12, [2]], [13, []], [14, [3]], [15, [1, 3]]]);
       // Product 1 appears under orders 10 and 15 as one object.
@@ -191,7 +189,7 @@ describe.each(backends)("selectinload ($name)", (backend) => {
       expect(sql).toHaveLength(3);
       expect(sql[0]).toMatch(/FROM users$/);
       expect(sql[1]).toMatch(/FROM orders WHERE orders\.user_id = ANY\(\$1\)$/);
-      expect(sql[2]).toMatch(/FROM products JOIN order_products AS order_products_1 .* WHERE order_products_1\.order_id = ANY\(\$1\)$/);
+      expect(sql[2]).toBe(PRODUCTS_BY_ORDERS);
       expect((params[2]![0] as number[]).slice().sort()).toEqual([10, 11, 12, 13, 14, 15]);
       expect(plainGraph(result)).toEqual(SEED_GRAPH);
     });

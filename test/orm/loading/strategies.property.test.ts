@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { immediateload, joinedload, select, selectinload, subqueryload, type Engine, type Session } from "../../../src/index.js";
 import { Order, User } from "../../fixtures/models.js";
 import { backends } from "../../support/backends.js";
-import { freshEngine, inFreshSession, plainGraph, type Recorded } from "./support.js";
+import { freshEngine, inFreshSession, PRODUCTS_BY_ORDERS, plainGraph, type Recorded } from "./support.js";
 
 const PRODUCT_IDS = [1, 2, 3, 4] as const;
 
@@ -87,7 +87,7 @@ describe.each(backends)("every strategy loads the same graph ($name)", (backend)
         const sel = runs.selectin!;
         expect(sel.sql).toHaveLength(levels);
         if (users > 0) expect(sel.sql[1]).toMatch(/FROM orders WHERE orders\.user_id = ANY\(\$1\)$/);
-        if (orders > 0) expect(sel.sql[2]).toMatch(/WHERE order_products_1\.order_id = ANY\(\$1\)$/);
+        if (orders > 0) expect(sel.sql[2]).toBe(PRODUCTS_BY_ORDERS);
 
         // joined: always one statement.
         expect(runs.joined!.sql).toHaveLength(1);

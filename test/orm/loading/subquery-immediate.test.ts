@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { immediateload, select, selectinload, subqueryload, type Engine } from "../../../src/index.js";
 import { Order, TreeNode, User } from "../../fixtures/models.js";
 import { backends } from "../../support/backends.js";
-import { freshEngine, ids, inFreshSession, plainGraph, SEED_GRAPH, sortedIds } from "./support.js";
+import { freshEngine, ids, inFreshSession, PRODUCTS_BY_ORDERS, plainGraph, SEED_GRAPH, sortedIds } from "./support.js";
 
 const ORDERS_BY_USER = /^SELECT orders\.user_id, orders\.id, .* FROM orders WHERE orders\.user_id = ANY\(\$1\)$/;
 
@@ -74,7 +74,7 @@ describe.each(backends)("subqueryload and immediateload ($name)", (backend) => {
       );
       expect(sub.sql).toHaveLength(3);
       expect(sub.sql[1]).toMatch(/FROM \(SELECT users\.id AS key_0 FROM users\) AS anon_1 JOIN orders/);
-      expect(sub.sql[2]).toMatch(/FROM products JOIN order_products AS order_products_1 .* WHERE order_products_1\.order_id = ANY\(\$1\)$/);
+      expect(sub.sql[2]).toBe(PRODUCTS_BY_ORDERS);
       expect(sub.result).toEqual(SEED_GRAPH);
       expect(sub.result).toEqual(sel.result);
     });
@@ -168,7 +168,7 @@ describe.each(backends)("subqueryload and immediateload ($name)", (backend) => {
         plainGraph((await s.scalars(select(User).options(immediateload(User.orders).immediateload(Order.products)))).all()),
       );
       expect(sql).toHaveLength(1 + 4 + 6);
-      expect(sql.slice(5).every((q) => /WHERE order_products_1\.order_id = ANY\(\$1\)$/.test(q))).toBe(true);
+      expect(sql.slice(5)).toEqual(Array(6).fill(PRODUCTS_BY_ORDERS));
       expect(result).toEqual(SEED_GRAPH);
     });
 

@@ -26,6 +26,15 @@ export const SEED_SQL = [
   "INSERT INTO nodes (id, parent_id, name) VALUES (1, NULL, 'root'), (2, 1, 'a'), (3, 1, 'b'), (4, 2, 'c'), (5, 4, 'd'), (6, 5, 'e'), (7, NULL, 'lone')",
 ];
 
+/**
+ * The SQL of Order.products' batch load (keyed-query.ts): the association rows grouped per product,
+ * so each product comes once, with the array of the order ids it belongs to.
+ */
+export const PRODUCTS_BY_ORDERS =
+  "SELECT anon_1.order_id, products.id, products.name, products.price FROM products JOIN (SELECT order_products_1.product_id, " +
+  "array_agg(order_products_1.order_id) AS order_id FROM order_products AS order_products_1 WHERE order_products_1.order_id = ANY($1) " +
+  "GROUP BY order_products_1.product_id) AS anon_1 ON products.id = anon_1.product_id";
+
 /** The seeded graph users → orders → product ids, as every strategy must load it. */
 export const SEED_GRAPH = [
   { id: 1, orders: [{ id: 10, total: 50, products: [1, 2] }, { id: 11, total: 150, products: [] }] },

@@ -10,7 +10,7 @@ import type { RelationshipProperty } from "../../mapping/mapper.js";
 import type { LoadContext } from "../context.js";
 import { instanceFromRow } from "../hydrate.js";
 import type { ChildLoad } from "../path-options.js";
-import { keyedQuery, keyParams, parentKey, rowGroupKey } from "./keyed-query.js";
+import { keyedQuery, keyParams, parentKey, rowGroupKey, zipKeys, type KeyedQuery } from "./keyed-query.js";
 import { identityKey } from "../../mapping/identity-key.js";
 import type { PathNode } from "../path-options.js";
 import type { Predicate } from "../../../core/sql/expression.js";
@@ -43,7 +43,7 @@ export async function loadKeyed(ctx: LoadContext, spec: KeyedLoadSpec, parents: 
   if (keys.length > 0) {
     const query = keyedQuery(rel, spec.targetEntity, spec.criteria);
     const result = await ctx.session.run(query.node, keyParams(rel, pending, keys));
-    groups = groupRows(ctx, spec, result.rows, query.keyCount);
+    groups = groupRows(ctx, spec, result.rows, query);
   }
   assignGroups(pending, rel, groups);
 }
@@ -52,20 +52,26 @@ export async function loadKeyed(ctx: LoadContext, spec: KeyedLoadSpec, parents: 
 // function, the code after an await lost its optimized form after full GCs ("weak objects"), so
 // a 100,000-row load could run them in the interpreter (the flush's insertBatch did, every run).
 
-/** The objects of `rows`, grouped by the parent key the rows start with. */
-function groupRows(ctx: LoadContext, spec: KeyedLoadSpec, rows: readonly (readonly unknown[])[], keyCount: number): Map<unknown, Instrumented[]> {
+/** The objects of `rows`, grouped by the parent key the rows start with (or, many-to-many, by each key of the key arrays). */
+function groupRows(ctx: LoadContext, spec: KeyedLoadSpec, rows: readonly (readonly unknown[])[], query: KeyedQuery): Map<unknown, Instrumented[]> {
   const groups = new Map<unknown, Instrumented[]>();
   const target = spec.rel.target;
+  const { keyCount, keyArrays } = query;
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r]!;
     const obj = instanceFromRow(ctx, target, row, keyCount, spec.node);
     if (obj === null) continue;
-    const key = rowGroupKey(row, keyCount);
-    const list = groups.get(key);
-    if (list === undefined) groups.set(key, [obj]);
-    else list.push(obj);
+    if (!keyArrays) addToGroup(groups, rowGroupKey(row, keyCount), obj);
+    else if (keyCount === 1) for (const key of row[0] as readonly unknown[]) addToGroup(groups, key, obj);
+    else for (const key of zipKeys(row, keyCount)) addToGroup(groups, key, obj);
   }
   return groups;
+}
+
+function addToGroup(groups: Map<unknown, Instrumented[]>, key: unknown, obj: Instrumented): void {
+  const list = groups.get(key);
+  if (list === undefined) groups.set(key, [obj]);
+  else list.push(obj);
 }
 
 /** Each parent gets its group (a collection, or its one object), empty or null when it has none. */
