@@ -141,9 +141,9 @@ class Athanor implements Contender {
 }
 
 const notes: Record<Strategy, string> = {
-  selectin: "selectinload chain: 3 queries with `= ANY($1)`, identity map, objects with accessors",
+  selectin: "selectinload chain: 3 queries with `= ANY($1)`, each product sent once with its order ids (`array_agg`), identity map, objects with accessors",
   joined: "joinedload chain: one LEFT OUTER JOIN query, deduplicated with unique()",
-  subquery: "subqueryload chain: the parent query re-run as a subquery per level",
+  subquery: "subqueryload chain: the parent query re-run as a subquery for the first level, keyed batches (as selectin) below it",
 };
 
 // Every strategy on each driver Athanor supports against a server (PGlite is its own embedded

@@ -169,7 +169,9 @@ function planWorkloads(quick: boolean): WorkloadPlan[] {
         )}; ms per run`,
         warmups: WARMUPS,
         rounds: quick ? 1 : 4,
-        runs: 3,
+        // A W4 run is short and swings the most (min-max about ±40% of the median for every
+        // contender, the raw drivers included), so it takes twice W1's samples: 24, not 12.
+        runs: quick ? 3 : 6,
         budgetMs: quick ? 2_000 : 0,
         ...(quick ? { allowanceMs: 10_000 } : {}),
         rows: insertRows,
