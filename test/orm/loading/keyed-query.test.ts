@@ -5,8 +5,8 @@
  * criteria binds, and one object per target.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { column, createEngine, declarativeBase, select, selectinload, type Engine } from "../../../src/index.js";
-import { Order } from "../../fixtures/models.js";
+import { aliased, column, createEngine, declarativeBase, select, selectinload, type Engine } from "../../../src/index.js";
+import { Order, Product } from "../../fixtures/models.js";
 import { backends } from "../../support/backends.js";
 import { freshEngine, inFreshSession, PRODUCTS_BY_ORDERS } from "./support.js";
 
@@ -123,5 +123,16 @@ describe.each(backends)("the seed's Order.products ($name)", (backend) => {
     const rows = (await engine.execute({ sql: sql[1]!, params: params[1]! })).rows;
     const byProduct = Object.fromEntries(rows.map((r) => [r[1], [...(r[0] as number[])].sort()]));
     expect(byProduct).toEqual({ 1: [10, 15], 2: [10, 12], 3: [14, 15] });
+  });
+
+  it("an aliased target (Order.products.of(alias)) is grouped and joined the same way", async () => {
+    const p = aliased(Product, "p");
+    const { result, sql } = await inFreshSession(engine, async (s) =>
+      (await s.scalars(select(Order).where(Order.id.in([10, 15])).orderBy(Order.id).options(selectinload(Order.products.of(p).and(p.price.gt("2")))))).all(),
+    );
+    expect(sql[1]).toBe(
+      PRODUCTS_BY_ORDERS.replace(/\bproducts\./g, "p.").replace("FROM products JOIN", "FROM products AS p JOIN") + " WHERE p.price > $2",
+    );
+    expect(result.map((o) => [o.id, o.products.map((x) => x.id).sort()])).toEqual([[10, []], [15, [3]]]);
   });
 });
