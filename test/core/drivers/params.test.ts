@@ -56,6 +56,29 @@ describe("encodeParams", () => {
     ]);
   });
 
+  it("writes number arrays and timestamp arrays in one pass, as the element-by-element form would", () => {
+    expect(encodeParams([[3, -0, 1e21, 5e-324, Infinity, -Infinity, NaN]])).toEqual(["{3,0,1e+21,5e-324,Infinity,-Infinity,NaN}"]);
+    const first = new Date(0).setUTCFullYear(1, 0, 1);
+    const last = Date.UTC(10000, 0, 1) - 1;
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: first, max: last }), { minLength: 1, maxLength: 20 }), (times) => {
+        const dates = times.map((t) => new Date(t));
+        expect(encodeParams([dates])).toEqual([`{${dates.map((d) => d.toISOString()).join(",")}}`]);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it("falls back to one element at a time when an array mixes kinds or holds a date outside years 1..9999", () => {
+    const bc = new Date(0);
+    bc.setUTCFullYear(-43, 2, 15);
+    const ad = new Date(Date.UTC(2024, 0, 31));
+    expect(encodeParams([[ad, bc, null]])).toEqual(['{2024-01-31T00:00:00.000Z,"0044-03-15T00:00:00.000Z BC",NULL}']);
+    expect(encodeParams([[1, null, 2]])).toEqual(["{1,NULL,2}"]);
+    expect(encodeParams([[1, "a"]])).toEqual(['{1,"a"}']);
+    expect(() => encodeParams([[ad, new Date(Number.NaN)]])).toThrow("parameter $1 is an invalid Date");
+  });
+
   it("refuses undefined with the parameter number, before anything is sent", () => {
     expect(() => encodeParams([1, undefined])).toThrow(ArgumentError);
     expect(() => encodeParams([1, undefined])).toThrow("parameter $2 is undefined; use null for SQL NULL");

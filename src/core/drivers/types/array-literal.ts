@@ -89,20 +89,20 @@ export function serializeArrayLiteral(
   values: readonly unknown[],
   encodeElement: (value: unknown) => string,
 ): string {
-  let out = "{";
+  // Texts joined once: `out +=` per element built a rope of a string object per element and comma.
+  const parts = new Array<string>(values.length);
   for (let i = 0; i < values.length; i++) {
-    if (i > 0) out += ",";
     const value = values[i];
-    if (value === null) out += "NULL";
-    else if (Array.isArray(value)) out += serializeArrayLiteral(value, encodeElement);
+    if (value === null) parts[i] = "NULL";
+    else if (Array.isArray(value)) parts[i] = serializeArrayLiteral(value, encodeElement);
     else {
       const text = encodeElement(value);
       const type = typeof value;
-      if (type === "number" || type === "bigint" || type === "boolean" || (value instanceof Date && text.indexOf(" ") === -1)) out += text;
+      if (type === "number" || type === "bigint" || type === "boolean" || (value instanceof Date && text.indexOf(" ") === -1)) parts[i] = text;
       // Most strings hold neither character: two native scans are much cheaper than a
       // regular-expression replace per element (10,000-row inserts send 30,000).
-      else out += text.indexOf('"') === -1 && text.indexOf("\\") === -1 ? `"${text}"` : `"${text.replace(/[\\"]/g, "\\$&")}"`;
+      else parts[i] = text.indexOf('"') === -1 && text.indexOf("\\") === -1 ? `"${text}"` : `"${text.replace(/[\\"]/g, "\\$&")}"`;
     }
   }
-  return `${out}}`;
+  return `{${parts.join(",")}}`;
 }

@@ -49,7 +49,10 @@ class ParamError extends Error {}
 
 function encodeArray(values: readonly unknown[]): string {
   checkArray(values, "");
-  return serializeArrayLiteral(values, encodeScalar);
+  // The bulk insert's columns: one string each, without a string per element.
+  const first = values[0];
+  const flat = typeof first === "number" ? numberArrayLiteral(values) : first instanceof Date ? isoArrayLiteral(values) : undefined;
+  return flat ?? serializeArrayLiteral(values, encodeScalar);
 }
 
 function checkArray(values: readonly unknown[], path: string): void {
@@ -95,7 +98,9 @@ function encodeJson(value: unknown): string {
 const YEAR_1 = new Date(0).setUTCFullYear(1, 0, 1);
 const YEAR_10000 = Date.UTC(10000, 0, 1);
 
-const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : `${i}`));
+/** Bytes of one ISO timestamp, `2024-01-31T00:00:00.000Z`. */
+const ISO_LENGTH = 24;
+const scratch = Buffer.alloc(ISO_LENGTH);
 
 /**
  * `new Date(time).toISOString()` for years 1..9999, by arithmetic: toISOString cost about 0.65 µs
@@ -104,6 +109,16 @@ const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => (i < 10 ? `0${i}` : `${
  * Hinnant's `civil_from_days`). Pinned against toISOString by params.test.ts.
  */
 export function isoString(time: number): string {
+  writeIso(scratch, 0, time);
+  return scratch.toString("latin1", 0, ISO_LENGTH);
+}
+
+/**
+ * Writes the 24 bytes of `time`'s ISO text at `at`. Bytes, not a template string: a template of
+ * thirteen parts built a rope of a dozen string objects per timestamp, 4 MB of garbage for a
+ * 10,000-row insert, where an array of timestamps now is one buffer and one string.
+ */
+function writeIso(bytes: Buffer, at: number, time: number): number {
   const days = Math.floor(time / 86_400_000);
   let ms = time - days * 86_400_000;
   const z = days + 719_468; // days since 0000-03-01
@@ -121,9 +136,56 @@ export function isoString(time: number): string {
   ms -= minute * 60_000;
   const second = Math.floor(ms / 1_000);
   ms -= second * 1_000;
-  const y = year < 1_000 ? String(year).padStart(4, "0") : String(year);
-  const msText = ms < 10 ? `00${ms}` : ms < 100 ? `0${ms}` : `${ms}`;
-  return `${y}-${TWO_DIGITS[month]}-${TWO_DIGITS[day]}T${TWO_DIGITS[hour]}:${TWO_DIGITS[minute]}:${TWO_DIGITS[second]}.${msText}Z`;
+  let p = writeDigits(bytes, at, Math.floor(year / 100), 2);
+  p = writeDigits(bytes, p, year % 100, 2);
+  bytes[p++] = 0x2d; // -
+  p = writeDigits(bytes, p, month, 2);
+  bytes[p++] = 0x2d;
+  p = writeDigits(bytes, p, day, 2);
+  bytes[p++] = 0x54; // T
+  p = writeDigits(bytes, p, hour, 2);
+  bytes[p++] = 0x3a; // :
+  p = writeDigits(bytes, p, minute, 2);
+  bytes[p++] = 0x3a;
+  p = writeDigits(bytes, p, second, 2);
+  bytes[p++] = 0x2e; // .
+  p = writeDigits(bytes, p, ms, 3);
+  bytes[p++] = 0x5a; // Z
+  return p;
+}
+
+function writeDigits(bytes: Buffer, at: number, value: number, width: number): number {
+  for (let i = width - 1; i >= 0; i--) {
+    bytes[at + i] = 0x30 + (value % 10);
+    value = Math.floor(value / 10);
+  }
+  return at + width;
+}
+
+/**
+ * The array literal of Dates all in years 1..9999, written into one buffer; undefined when one is
+ * outside them (or invalid), which encodeDate then writes or refuses one by one.
+ */
+function isoArrayLiteral(dates: readonly unknown[]): string | undefined {
+  const bytes = Buffer.allocUnsafe(2 + dates.length * (ISO_LENGTH + 1));
+  let p = 0;
+  bytes[p++] = 0x7b; // {
+  for (let i = 0; i < dates.length; i++) {
+    const date = dates[i];
+    if (!(date instanceof Date)) return undefined;
+    const time = date.getTime();
+    if (!(time >= YEAR_1 && time < YEAR_10000)) return undefined;
+    if (i > 0) bytes[p++] = 0x2c; // ,
+    p = writeIso(bytes, p, time);
+  }
+  bytes[p++] = 0x7d; // }
+  return bytes.toString("latin1", 0, p);
+}
+
+/** `{1,2.5,NaN}` for an array of numbers only: join writes them as String() does, in one native pass. */
+function numberArrayLiteral(values: readonly unknown[]): string | undefined {
+  for (let i = 0; i < values.length; i++) if (typeof values[i] !== "number") return undefined;
+  return `{${values.join(",")}}`;
 }
 
 /** ISO 8601 in UTC; years outside 1..9999 written the way PostgreSQL reads them. */
