@@ -304,19 +304,22 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Async
 
   private async flushInner(): Promise<void> {
     if (this.pending.size === 0 && this.dirty.size === 0 && this.deleted.size === 0) return;
-    // The values each new object had, restored if the flush fails (slice: one copy, no iterator).
-    const snapshots: [Instrumented, unknown[]][] = [];
-    for (const o of this.pending) snapshots.push([o, o[STATE].values.slice()]);
+    // The values each new object had, restored if the flush fails: one array of the objects and
+    // one of all their values end to end, not two small arrays per object (a 10,000-row flush
+    // made 20,000 of them, only for the error path).
+    const objects = [...this.pending];
+    const saved = snapshotValues(objects);
     try {
       await flush(this);
     } catch (error) {
       // Nothing half-written: the transaction is rolled back now, and the session refuses SQL
       // until rollback(), as SQLAlchemy's PendingRollbackError does.
-      for (const [obj, values] of snapshots) {
+      let at = 0;
+      for (const obj of objects) {
         const state = obj[STATE];
         if (state.status === "persistent") this.identityMap.delete(state.mapper, state.identityKey);
         state.status = "pending";
-        state.values = values;
+        state.values = saved.slice(at, (at += state.values.length));
         this.pending.add(obj);
       }
       if (this.connection !== undefined) {
@@ -572,3 +575,11 @@ function normalizeKey(mapper: Mapper, key: unknown): unknown[] {
 // thrown away by a GC that finds no session alive (see mapping/shapes.ts).
 keepShape(new Session(undefined as unknown as Engine));
 
+function snapshotValues(objects: readonly Instrumented[]): unknown[] {
+  const saved: unknown[] = [];
+  for (let i = 0; i < objects.length; i++) {
+    const values = objects[i]![STATE].values;
+    for (let j = 0; j < values.length; j++) saved.push(values[j]);
+  }
+  return saved;
+}

@@ -588,6 +588,8 @@ describe.each(backends)("flush ($name)", (backend) => {
       expect(session.contains(duplicate)).toBe(false);
       expect(newcomer.id).toBeUndefined();
       expect(newcomer.email).toBe("newcomer@x.com");
+      // Each object gets its own values back (they are saved end to end, objects of both entities).
+      expect([duplicate.id, duplicate.userId, duplicate.amount]).toEqual([undefined, owner, 2]);
       // The user inserted before the failure was rolled back with it.
       expect(await rows(engine, "SELECT count(*)::int FROM users WHERE email = 'newcomer@x.com'")).toEqual([[0]]);
       const users = await assertQueryCount(engine, 1, async () => (await session.scalars(select(User).where(User.email.eq("owner@x.com")))).all());
