@@ -13,6 +13,7 @@ import { createDataset, expectedGraph, PAGE_SIZE, range } from "./lib/dataset.ts
 import { describeEnvironment } from "./lib/environment.ts";
 import { benchPlan, sliceOf, type WorkloadId, type WorkloadPlan } from "./lib/plan.ts";
 import { prismaGenerate } from "./lib/prisma-generate.ts";
+import { seededRandom, shuffled } from "./lib/prng.ts";
 import { writeReport, type Cell, type Row } from "./lib/report.ts";
 import { addChecksums, emptyChecksum } from "./lib/tally.ts";
 import type { Checksum, ContenderDefinition } from "./lib/types.ts";
@@ -173,10 +174,15 @@ async function loadContenders(): Promise<{ rows: Row[]; missing: RegistryEntry[]
   return { rows, missing };
 }
 
+/** The same run orders every time the bench runs, different for every workload, round and run. */
+function runSeed(workload: WorkloadId, round: number, run: number): number {
+  return Number(workload.slice(1)) * 1_000_000 + round * 1_000 + run;
+}
+
 /**
  * Starts a worker per contender for a group of workloads, then, workload by workload: a
- * counting pass (first round only), warm-ups, and the measured runs interleaved round-robin
- * across contenders, in an order rotated for every run.
+ * counting pass (first round only), warm-ups, and the measured runs interleaved across
+ * contenders, in a new shuffled order for every run.
  */
 async function runGroup(
   round: number,
@@ -239,9 +245,10 @@ async function runGroup(
     const spent = new Map<Row, number>();
     const measureStart = Date.now();
     for (let run = 0; run < w.runs; run++) {
-      const contenders = ok();
-      for (let i = 0; i < contenders.length; i++) {
-        const [row, session] = contenders[(i + run + round) % contenders.length] as [Row, WorkerSession];
+      // A new order every run: a rotation kept every contender behind the same one, so whatever
+      // a heavy predecessor left the server doing (dirty buffers, WAL) always hit the same contender.
+      const contenders = shuffled(ok(), seededRandom(runSeed(w.id, round, run)));
+      for (const [row, session] of contenders) {
         if (run > 0 && w.budgetMs > 0 && (spent.get(row) ?? 0) > w.budgetMs) continue;
         if (run > 0 && Date.now() - startedAt > plan.softDeadlineMs) {
           if (!deadlineNoted) log(`past the quick-mode deadline: no further measured runs beyond the first`);

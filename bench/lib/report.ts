@@ -156,7 +156,8 @@ export function writeReport(input: ReportInput): void {
       : "- Quick mode: every contender gets one fresh `node --expose-gc --import tsx` worker process that does all the " +
         "workloads (a process per workload would not fit in the time budget). ") +
       "All workers of a workload are set up first; then the runner sends one measured run at a time to each, " +
-      "round-robin, in an order rotated every run, so drift on the machine hits all contenders alike. " +
+      "in a new seeded random order every run, so drift on the machine, and whatever one contender leaves the " +
+      "server doing, hits all contenders alike. " +
       "W2 and W3 split their operations into slices, one slice per run. " +
       `Runs: ${describeRuns(plan)}.`,
     "- W2 and W3 time each operation (page load, lookup); the other workloads time whole runs. " +
