@@ -56,7 +56,7 @@ describe("encodeParams", () => {
     ]);
   });
 
-  it("writes number arrays and timestamp arrays in one pass, as the element-by-element form would", () => {
+  it("writes number arrays and timestamp arrays (one buffer) as the element-by-element form would", () => {
     expect(encodeParams([[3, -0, 1e21, 5e-324, Infinity, -Infinity, NaN]])).toEqual(["{3,0,1e+21,5e-324,Infinity,-Infinity,NaN}"]);
     const first = new Date(0).setUTCFullYear(1, 0, 1);
     const last = Date.UTC(10000, 0, 1) - 1;
