@@ -2,16 +2,14 @@
  * Runs an ORM select: one query for the rows (with any eager joins), objects from the identity
  * map, then the post-load strategies level by level (one batch query per relationship per level).
  */
-import { setRaw } from "../mapping/backrefs.js";
-import { STATE, type Instrumented } from "../mapping/instance-state.js";
+import type { Instrumented } from "../mapping/instance-state.js";
 import { compileOrmSelect, type CompiledQuery } from "../query/compile.js";
 import type { EntitySelect } from "../query/select.js";
 import type { LoadContext, LoadingSession } from "./context.js";
 import { LoadContext as Context } from "./context.js";
 import { instanceFromRow } from "./hydrate.js";
 import { runPostLoads } from "./post-load.js";
-
-const arrayPush = Array.prototype.push;
+import { fillJoined, newFills } from "./joined-rows.js";
 
 export interface LoadedRows {
   readonly rows: unknown[][];
@@ -43,18 +41,11 @@ function distinctColumn(rows: unknown[][], i: number): Instrumented[] {
   return out;
 }
 
-interface CollectionFill {
-  readonly list: object[];
-  readonly seen: Set<object>;
-}
-
 function processRows(ctx: LoadContext, compiled: CompiledQuery, raw: readonly unknown[][]): unknown[][] {
   const { items, joined } = compiled;
   const out = new Array<unknown[]>(raw.length);
   const slots = new Array<Instrumented | null>(items.length + joined.length);
-  // Per joined collection: the list being filled for each parent in this load (null: the parent's
-  // collection was already loaded and is kept, as SQLAlchemy keeps loaded attributes).
-  const fills = joined.map(() => new Map<object, CollectionFill | null>());
+  const fills = newFills(joined);
   const single = items.length === 1 && items[0]!.kind === "entity" ? items[0] : undefined;
   for (let r = 0; r < raw.length; r++) {
     const row = raw[r]!;
@@ -73,30 +64,7 @@ function processRows(ctx: LoadContext, compiled: CompiledQuery, raw: readonly un
         result[i] = row[slot.offset];
       }
     }
-    for (let j = 0; j < joined.length; j++) {
-      const { parentSlot, child, offset } = joined[j]!;
-      const parent = slots[parentSlot] ?? null;
-      const target = parent === null ? null : instanceFromRow(ctx, child.rel.target, row, offset, child.node);
-      slots[items.length + j] = target;
-      if (parent === null) continue;
-      const rel = child.rel;
-      if (rel.uselist) {
-        let fill = fills[j]!.get(parent);
-        if (fill === undefined) {
-          const loaded = parent[STATE].rels?.[rel.index] !== undefined;
-          fill = loaded && !ctx.populateExisting ? null : { list: [], seen: new Set() };
-          if (fill !== null) setRaw(parent, rel, fill.list);
-          fills[j]!.set(parent, fill);
-        }
-        if (fill !== null && target !== null && !fill.seen.has(target)) {
-          fill.seen.add(target);
-          // The list is already the parent's Collection: bypass its change tracking while loading.
-          arrayPush.call(fill.list, target);
-        }
-      } else if (parent[STATE].rels?.[rel.index] === undefined || ctx.populateExisting) {
-        setRaw(parent, rel, target);
-      }
-    }
+    fillJoined(ctx, row, slots, items.length, joined, fills);
     out[r] = result;
   }
   return out;

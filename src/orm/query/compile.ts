@@ -10,8 +10,9 @@ import { leafFroms } from "../../core/compiler/compiler.js";
 import type { EntityLike } from "../mapping/instrumented.js";
 import type { Mapper } from "../mapping/mapper.js";
 import { buildPathTree, TreeRoot, type ChildLoad, type PathNode } from "../loading/path-options.js";
-import { setupContainsEager } from "../loading/strategies/contains-eager.js";
-import { setupJoined, wrapForLimit } from "../loading/strategies/joined.js";
+import { wrapForLimit } from "../loading/strategies/joined.js";
+import { addEagerJoins } from "../loading/eager-joins.js";
+import { QueryBuilder, type JoinedSlot } from "../loading/query-builder.js";
 import type { EntitySelect } from "./select.js";
 import { warn } from "../../core/compiler/from-linter.js";
 import { and } from "../../core/sql/operators.js";
@@ -28,13 +29,6 @@ export interface ExpressionSlot {
   readonly offset: number;
 }
 
-/** One eager join: fills `child.rel` of the object in slot `parentSlot` from columns at `offset`. */
-export interface JoinedSlot {
-  readonly parentSlot: number;
-  readonly child: ChildLoad;
-  readonly offset: number;
-}
-
 export interface CompiledQuery {
   readonly node: SelectNode;
   readonly items: readonly (EntitySlot | ExpressionSlot)[];
@@ -43,39 +37,6 @@ export interface CompiledQuery {
   readonly requiresUnique: boolean;
   /** The statement without eager joins (what subqueryload re-runs). */
   readonly baseSelect: SelectNode;
-}
-
-/** Mutable state while compiling: the growing column list and FROM list. */
-export class QueryBuilder {
-  columns: ExprNode[] = [];
-  froms: FromNode[];
-  readonly joined: JoinedSlot[] = [];
-  /** Slot index -> the FROM node the slot's entity columns come from (undefined for an expression slot). */
-  readonly slotFroms: (TableNode | AliasNode | undefined)[] = [];
-  requiresUnique = false;
-  constructor(froms: readonly FromNode[]) {
-    this.froms = [...froms];
-  }
-
-  addColumns(entity: { fromNode: TableNode | AliasNode; columns(): readonly { node: ExprNode }[] }): number {
-    const offset = this.columns.length;
-    for (const c of entity.columns()) this.columns.push(c.node);
-    return offset;
-  }
-
-  /** Joins `right` ON `on` onto the FROM item that contains `parent`. */
-  joinTo(parent: TableNode | AliasNode, right: FromNode, on: ExprNode, type: "inner" | "left"): void {
-    const at = this.froms.findIndex((f) => leafFroms(f).includes(parent));
-    if (at < 0) {
-      this.froms.push(freeze({ kind: "join", left: parent, right, on, type }));
-      return;
-    }
-    this.froms[at] = freeze({ kind: "join", left: this.froms[at]!, right, on, type });
-  }
-
-  hasFrom(node: TableNode | AliasNode): boolean {
-    return this.froms.some((f) => leafFroms(f).includes(node));
-  }
 }
 
 const cache = new WeakMap<EntitySelect<readonly unknown[]>, CompiledQuery>();
@@ -97,6 +58,7 @@ function build(stmt: EntitySelect<readonly unknown[]>): CompiledQuery {
   const trees = new Map<EntityLike, PathNode>();
   for (const item of entityItems) trees.set(item.entity, buildPathTree(item.entity, stmt.orm.options, root));
   checkOptionsApply(stmt, trees);
+  for (const tree of trees.values()) checkContainsEagerPlacement(tree, undefined);
   let criteriaWhere: ExprNode | undefined;
   for (const load of stmt.orm.options) {
     const ec = load.entityCriteria;
@@ -165,15 +127,6 @@ function build(stmt: EntitySelect<readonly unknown[]>): CompiledQuery {
   return { node, items, joined: qb.joined, requiresUnique: qb.requiresUnique, baseSelect: base };
 }
 
-function addEagerJoins(qb: QueryBuilder, node: PathNode, slot: number): void {
-  for (const child of node.eagerChildren()) {
-    let childSlot: number | undefined;
-    if (child.strategy === "joined") childSlot = setupJoined(qb, child, slot);
-    else if (child.strategy === "contains_eager") childSlot = setupContainsEager(qb, child, slot);
-    if (childSlot !== undefined) addEagerJoins(qb, child.node, childSlot);
-  }
-}
-
 /** The statement as written (entity columns, no eager joins). */
 function baseSelect(stmt: EntitySelect<readonly unknown[]>): SelectNode {
   return stmt.toSelectNode();
@@ -192,6 +145,28 @@ function checkOptionsApply(stmt: EntitySelect<readonly unknown[]>, trees: Map<En
       );
     }
   }
+}
+
+const KEYED = new Set(["selectin", "subquery", "immediate"]);
+
+/**
+ * containsEager fills a relationship from the statement's own join; below a keyed level the rows
+ * come from that level's batch query, which has no such join: refused before any SQL.
+ */
+function checkContainsEagerPlacement(node: PathNode, keyed: ChildLoad | undefined): void {
+  for (const child of node.children.values()) {
+    if (child.strategy === "contains_eager" && keyed !== undefined) {
+      throw new ArgumentError(
+        `containsEager(${child.rel.description}) cannot follow ${strategyLabel(keyed)}(${keyed.rel.description}): that level is loaded by its own ` +
+          `batch query, which has no join to ${child.rel.target.name}. Use joinedload(${child.rel.description}) there instead.`,
+      );
+    }
+    checkContainsEagerPlacement(child.node, KEYED.has(child.strategy) ? child : keyed);
+  }
+}
+
+function strategyLabel(child: ChildLoad): string {
+  return child.strategy === "selectin" ? "selectinload" : child.strategy === "subquery" ? "subqueryload" : "immediateload";
 }
 
 /** Two joined collections side by side multiply each other's rows (SQLAlchemy's row explosion). */

@@ -4,7 +4,7 @@
  * the joined rows. A collection requires `.unique()`, as with joinedload.
  */
 import { ArgumentError } from "../../../core/errors.js";
-import type { QueryBuilder } from "../../query/compile.js";
+import type { QueryBuilder } from "../query-builder.js";
 import type { ChildLoad } from "../path-options.js";
 
 export function setupContainsEager(qb: QueryBuilder, child: ChildLoad, parentSlot: number): number {

@@ -11,7 +11,8 @@ import { outputNames } from "../../../core/sql/select.js";
 import type { EntityLike, InstrumentedColumn } from "../../mapping/instrumented.js";
 import { relationshipJoin } from "../../mapping/join-condition.js";
 import { AliasedEntity } from "../../query/aliased.js";
-import type { QueryBuilder } from "../../query/compile.js";
+import type { QueryBuilder } from "../query-builder.js";
+import { relationshipOrderBy } from "../relationship-order.js";
 import type { ChildLoad } from "../path-options.js";
 
 export function setupJoined(qb: QueryBuilder, child: ChildLoad, parentSlot: number): number {
@@ -34,7 +35,10 @@ export function setupJoined(qb: QueryBuilder, child: ChildLoad, parentSlot: numb
   const offset = qb.addColumns(target);
   qb.slotFroms.push(target.fromNode);
   qb.joined.push({ parentSlot, child, offset });
-  if (rel.uselist) qb.requiresUnique = true;
+  if (rel.uselist) {
+    qb.requiresUnique = true;
+    qb.orderBy.push(...relationshipOrderBy(rel, target.fromNode));
+  }
   return qb.slotFroms.length - 1;
 }
 

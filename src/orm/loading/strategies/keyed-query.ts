@@ -29,6 +29,7 @@ import type { EntityLike } from "../../mapping/instrumented.js";
 import { columnOf } from "../../mapping/join-condition.js";
 import type { ColumnSpec } from "../../../core/schema/table.js";
 import type { RelationshipProperty } from "../../mapping/mapper.js";
+import { relationshipOrderBy } from "../relationship-order.js";
 
 export interface KeyedQuery {
   readonly node: SelectNode;
@@ -79,17 +80,6 @@ function keyFilter(filterColumns: readonly ExprNode[], arrayTypes: readonly Colu
   return freeze({ kind: "tuple-in", exprs: filterColumns, arrays });
 }
 
-function orderByFor(rel: RelationshipProperty, from: TableNode | AliasNode): OrderByNode[] {
-  const spec = rel.options.orderBy;
-  if (spec === undefined) return [];
-  return spec.split(",").map((part) => {
-    const [key, dir] = part.trim().split(/\s+/);
-    const col = rel.target.columnsByKey.get(key!) ?? rel.target.columnsByName.get(key!);
-    if (!col) throw new Error(`${rel.description}: orderBy names "${key}", which is not a column of ${rel.target.name}.`);
-    return freeze({ kind: "order-by", expr: columnOf(from, col.spec).node, direction: dir?.toUpperCase() === "DESC" ? "DESC" : "ASC", nulls: undefined });
-  });
-}
-
 const cache = new WeakMap<RelationshipProperty, KeyedQuery>();
 
 export function keyedQuery(rel: RelationshipProperty, target: EntityLike | undefined, criteria: Predicate | undefined): KeyedQuery {
@@ -107,7 +97,7 @@ export function keyedQuery(rel: RelationshipProperty, target: EntityLike | undef
   const leading = rel.direction === "one-to-many" ? keyColumns : [];
   const filter = keyFilter(keyColumns, parentKeyColumns(rel));
   const where = criteria === undefined ? filter : freeze({ kind: "boolean-list", op: "AND", items: [criteria.node, filter] } as const);
-  const node = selectNode([...leading, ...targetColumns], targetFrom, where, orderByFor(rel, targetFrom));
+  const node = selectNode([...leading, ...targetColumns], targetFrom, where, relationshipOrderBy(rel, targetFrom));
   return cacheQuery({ node, keyCount: leading.length, keyArrays: false }, cacheable, rel);
 }
 
@@ -134,7 +124,7 @@ function manyToManyQuery(rel: RelationshipProperty, targetFrom: TableNode | Alia
   const on = and(...rel.secondaryPairs.map(([s, t]) => columnOf(targetFrom, t).eq(columnOf(grouped, s))));
   const from: FromNode = freeze({ kind: "join", left: targetFrom, right: grouped, on: on.node, type: "inner" });
   const leading = rel.pairs.map(([, s]) => freeze({ kind: "column", from: grouped, name: s.name, type: types.array(s.type) } as const));
-  const node = selectNode([...leading, ...targetColumns], from, criteria?.node, orderByFor(rel, targetFrom));
+  const node = selectNode([...leading, ...targetColumns], from, criteria?.node, relationshipOrderBy(rel, targetFrom));
   return { node, keyCount: leading.length, keyArrays: true };
 }
 

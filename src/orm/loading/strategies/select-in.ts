@@ -15,6 +15,9 @@ import { identityKey } from "../../mapping/identity-key.js";
 import type { PathNode } from "../path-options.js";
 import type { Predicate } from "../../../core/sql/expression.js";
 import type { EntityLike } from "../../mapping/instrumented.js";
+import { joinIntoBatch } from "../eager-joins.js";
+import { fillJoined, newFills } from "../joined-rows.js";
+import type { JoinedSlot } from "../query-builder.js";
 
 export interface KeyedLoadSpec {
   readonly rel: RelationshipProperty;
@@ -42,8 +45,9 @@ export async function loadKeyed(ctx: LoadContext, spec: KeyedLoadSpec, parents: 
   let groups: Map<unknown, Instrumented[]> | undefined;
   if (keys.length > 0) {
     const query = keyedQuery(rel, spec.targetEntity, spec.criteria);
-    const result = await ctx.session.run(query.node, keyParams(rel, pending, keys));
-    groups = groupRows(ctx, spec, result.rows, query);
+    const batch = joinIntoBatch(query.node, (spec.targetEntity ?? rel.target.entity).fromNode, spec.node);
+    const result = await ctx.session.run(batch?.node ?? query.node, keyParams(rel, pending, keys));
+    groups = groupRows(ctx, spec, result.rows, query, batch?.joined);
   }
   assignGroups(pending, rel, groups);
 }
@@ -53,14 +57,29 @@ export async function loadKeyed(ctx: LoadContext, spec: KeyedLoadSpec, parents: 
 // a 100,000-row load could run them in the interpreter (the flush's insertBatch did, every run).
 
 /** The objects of `rows`, grouped by the parent key the rows start with (or, many-to-many, by each key of the key arrays). */
-function groupRows(ctx: LoadContext, spec: KeyedLoadSpec, rows: readonly (readonly unknown[])[], query: KeyedQuery): Map<unknown, Instrumented[]> {
+function groupRows(
+  ctx: LoadContext, spec: KeyedLoadSpec, rows: readonly (readonly unknown[])[], query: KeyedQuery, joined: readonly JoinedSlot[] | undefined,
+): Map<unknown, Instrumented[]> {
   const groups = new Map<unknown, Instrumented[]>();
   const target = spec.rel.target;
   const { keyCount, keyArrays } = query;
+  // With joined steps below, a target repeats once per joined row: it joins its groups once.
+  const slots: (Instrumented | null)[] = [];
+  const fills = joined === undefined ? undefined : newFills(joined);
+  const grouped = joined === undefined ? undefined : new Set<Instrumented>();
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r]!;
     const obj = instanceFromRow(ctx, target, row, keyCount, spec.node);
+    if (fills !== undefined) {
+      slots[0] = obj;
+      fillJoined(ctx, row, slots, 1, joined!, fills);
+    }
     if (obj === null) continue;
+    if (grouped !== undefined) {
+      // One-to-many rows of one target share its one key; many-to-many rows carry all its keys.
+      if (grouped.has(obj)) continue;
+      grouped.add(obj);
+    }
     if (!keyArrays) addToGroup(groups, rowGroupKey(row, keyCount), obj);
     else if (keyCount === 1) for (const key of row[0] as readonly unknown[]) addToGroup(groups, key, obj);
     else for (const key of zipKeys(row, keyCount)) addToGroup(groups, key, obj);
@@ -100,10 +119,17 @@ async function loadManyToOne(ctx: LoadContext, spec: KeyedLoadSpec, parents: rea
   const found = new Map<unknown, Instrumented>();
   if (keys.length > 0) {
     const query = keyedQuery(rel, spec.targetEntity, spec.criteria);
-    const result = await ctx.session.run(query.node, keyParams(rel, parents, keys));
+    const batch = joinIntoBatch(query.node, (spec.targetEntity ?? rel.target.entity).fromNode, spec.node);
+    const result = await ctx.session.run(batch?.node ?? query.node, keyParams(rel, parents, keys));
     const pkIndexes = rel.target.primaryKey.map((c) => c.index);
+    const slots: (Instrumented | null)[] = [];
+    const fills = batch === undefined ? undefined : newFills(batch.joined);
     for (const row of result.rows) {
       const obj = instanceFromRow(ctx, rel.target, row, 0, spec.node);
+      if (fills !== undefined) {
+        slots[0] = obj;
+        fillJoined(ctx, row, slots, 1, batch!.joined, fills);
+      }
       if (obj !== null) found.set(identityKey(pkIndexes.map((i) => row[i])), obj);
     }
   }

@@ -16,6 +16,9 @@ import { instanceFromRow } from "../hydrate.js";
 import type { ChildLoad } from "../path-options.js";
 import { parentKey, rowGroupKey } from "./keyed-query.js";
 import { loadKeyed } from "./select-in.js";
+import { joinIntoBatch } from "../eager-joins.js";
+import { fillJoined, newFills } from "../joined-rows.js";
+import { relationshipOrderBy } from "../relationship-order.js";
 
 export async function loadSubquery(
   ctx: LoadContext, child: ChildLoad, parents: readonly Instrumented[], atRoot: boolean, values?: Readonly<Record<string, unknown>>,
@@ -51,14 +54,22 @@ export async function loadSubquery(
     from = freeze({ kind: "join", left: first, right: target.fromNode, on: (child.criteria ? and(onTarget, child.criteria) : onTarget).node, type: "inner" });
   }
   const leading: ExprNode[] = anonKeys.map((k) => k.node);
-  const node: SelectNode = freeze({
+  const query: SelectNode = freeze({
     kind: "select", columns: [...leading, ...target.columns().map((c) => c.node)], from: [from], where: undefined,
-    groupBy: [], having: undefined, orderBy: [], limit: undefined, offset: undefined, distinct: false, forUpdate: false,
+    groupBy: [], having: undefined, orderBy: relationshipOrderBy(rel, target.fromNode), limit: undefined, offset: undefined, distinct: false, forUpdate: false,
   });
-  const result = await ctx.session.run(node, values);
+  // Joined steps below this level join into this query (issue 11, defect 1).
+  const batch = joinIntoBatch(query, target.fromNode, child.node);
+  const result = await ctx.session.run(batch?.node ?? query, values);
   const groups = new Map<unknown, Instrumented[]>();
+  const slots: (Instrumented | null)[] = [];
+  const fills = batch === undefined ? undefined : newFills(batch.joined);
   for (const row of result.rows) {
     const obj = instanceFromRow(ctx, rel.target, row, leading.length, child.node);
+    if (fills !== undefined) {
+      slots[0] = obj;
+      fillJoined(ctx, row, slots, 1, batch!.joined, fills);
+    }
     if (obj === null) continue;
     const key = rowGroupKey(row, leading.length);
     const list = groups.get(key) ?? [];
