@@ -121,7 +121,7 @@ function build(stmt: EntitySelect<readonly unknown[]>): CompiledQuery {
   });
   warnSiblingCollections(trees);
   const node: SelectNode = freeze({
-    kind: "select", columns: qb.columns, from: qb.froms, where, groupBy, having, orderBy, limit, offset, distinct,
+    kind: "select", columns: qb.columns, from: qb.froms, where, groupBy, having, orderBy: [...orderBy, ...qb.orderBy], limit, offset, distinct,
     forUpdate: state.forUpdate,
   });
   return { node, items, joined: qb.joined, requiresUnique: qb.requiresUnique, baseSelect: base };

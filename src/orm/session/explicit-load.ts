@@ -49,12 +49,13 @@ export async function explicitLoad(session: LoadingSession, objects: readonly In
       }
     }
     // The loaded objects' own model-level eager defaults load too, as a lazy load's query would
-    // (below the named relationships only), always as batch loads: there is no parent query here
-    // to join to.
+    // (below the named relationships only). A joined default joins into the batch query of its
+    // level, as it joins into SQLAlchemy's lazy-load query; subquery and immediate become batch
+    // loads (there is no parent query to re-run).
     for (const child of top.children.values()) expandDefaults(child.node);
     for (const node of top.walk()) {
       for (const child of node.children.values()) {
-        if (child.strategy === "joined" || child.strategy === "subquery" || child.strategy === "immediate") child.strategy = "selectin";
+        if (child.strategy === "subquery" || child.strategy === "immediate") child.strategy = "selectin";
       }
     }
     await runPostLoads(ctx, [{ node: top, parents: objs }]);
@@ -107,7 +108,7 @@ export async function reapplyEagerOptions(session: LoadingSession, obj: Instrume
   await runPostLoads(new LoadContext(session, false, undefined), [{ node: top, parents: [obj] }]);
 }
 
-function copyEagerChildren(from: PathNode, to: PathNode): void {
+function copyEagerChildren(from: PathNode, to: PathNode, depth = 0): void {
   for (const load of from.children.values()) {
     // Model defaults load with the refresh's own query; contains_eager came from a join the
     // original statement had, which a refresh does not repeat (SQLAlchemy leaves it unloaded too).
@@ -116,10 +117,11 @@ function copyEagerChildren(from: PathNode, to: PathNode): void {
     if (!eager && load.strategy !== "default") continue;
     const child = to.child(load.rel);
     if (eager) {
-      child.strategy = "selectin";
+      // Below the first level a joined step stays joined: it joins into its level's batch query.
+      child.strategy = depth > 0 && load.strategy === "joined" ? "joined" : "selectin";
       child.args = load.args;
       child.criteria = load.criteria;
     }
-    copyEagerChildren(load.node, child.node);
+    copyEagerChildren(load.node, child.node, depth + 1);
   }
 }
