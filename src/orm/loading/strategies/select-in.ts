@@ -145,22 +145,31 @@ export async function loadSelectIn(ctx: LoadContext, child: ChildLoad, parents: 
   await loadKeyed(ctx, spec, parents);
   const depth = child.args.recursionDepth;
   if (depth === undefined || child.rel.parent !== child.rel.target) return;
-  // Self-referential trees: each level's children are the next level's parents.
+  // Self-referential trees: each level's children are the next level's parents. Objects already
+  // reached are not visited again, so cyclic data (9 -> 10 -> 9) ends the walk: with depth -1 it
+  // used to loop forever, with no SQL (issue 11, defect 4; recursion-cycles.test.ts).
   let remaining = depth < 0 ? Number.POSITIVE_INFINITY : depth;
-  let level = collect(parents, child.rel);
+  const visited = new Set<Instrumented>(parents);
+  let level = collect(parents, child.rel, visited);
   while (remaining > 0 && level.length > 0) {
     await loadKeyed(ctx, spec, level);
-    level = collect(level, child.rel);
+    level = collect(level, child.rel, visited);
     remaining -= 1;
   }
 }
 
-function collect(parents: readonly Instrumented[], rel: RelationshipProperty): Instrumented[] {
+/** The objects `rel` holds across `parents` that are not in `visited` yet (added to it). */
+function collect(parents: readonly Instrumented[], rel: RelationshipProperty, visited: Set<Instrumented>): Instrumented[] {
   const out: Instrumented[] = [];
+  const add = (obj: Instrumented): void => {
+    if (visited.has(obj)) return;
+    visited.add(obj);
+    out.push(obj);
+  };
   for (const p of parents) {
     const v = p[STATE].rels?.[rel.index];
-    if (Array.isArray(v)) out.push(...(v as Instrumented[]));
-    else if (v) out.push(v as Instrumented);
+    if (Array.isArray(v)) for (const c of v as Instrumented[]) add(c);
+    else if (v) add(v as Instrumented);
   }
   return out;
 }
