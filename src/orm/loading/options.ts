@@ -23,6 +23,12 @@ export interface StrategyArgs {
   readonly sqlOnly?: boolean;
 }
 
+/** withLoaderCriteria(): a condition on every load of one entity (SQLAlchemy's with_loader_criteria). */
+export interface EntityCriteria {
+  readonly mapper: Mapper;
+  readonly where: Predicate;
+}
+
 export interface LoadStep {
   /** A relationship, or "*" for every relationship at this point of the path. */
   readonly attribute: RelationshipAttribute | "*";
@@ -68,7 +74,7 @@ export class Load<Spec = {}, Path extends readonly string[] = [], Through extend
   constructor(
     readonly steps: readonly LoadStep[],
     /** withLoaderCriteria: a condition on every load of one entity in the statement. */
-    readonly entityCriteria?: { readonly mapper: Mapper; readonly where: Predicate },
+    readonly entityCriteria?: EntityCriteria,
     /** Set by `load(User)`: the chain applies to this queried entity only ("*" then covers only it). */
     readonly root?: Mapper,
   ) {}

@@ -10,7 +10,7 @@ import type { Predicate } from "../../core/sql/expression.js";
 import type { EntityLike } from "../mapping/instrumented.js";
 import type { LoadPathOptions } from "../mapping/instance-state.js";
 import type { Mapper, RelationshipProperty } from "../mapping/mapper.js";
-import type { AnyLoad, StrategyArgs, StrategyKey } from "./options.js";
+import type { AnyLoad, EntityCriteria, StrategyArgs, StrategyKey } from "./options.js";
 
 type LazyOverride = "raise" | "raise_on_sql" | "noload";
 
@@ -30,6 +30,12 @@ const EAGER = new Set<StrategyKey>(["selectin", "joined", "subquery", "immediate
 export class TreeRoot {
   /** A bare raiseload("*") / noload("*"): every relationship of every object this query loads. */
   queryWide: LazyOverride | undefined;
+  /**
+   * The statement's withLoaderCriteria: applied to every load of those entities that this tree
+   * makes, and kept by the objects it loads (their loadOptions), so a later session.load() or
+   * refresh() of them applies them too (SQLAlchemy's propagate_to_loaders).
+   */
+  entityCriteria: readonly EntityCriteria[] = [];
 }
 
 export class PathNode implements LoadPathOptions {

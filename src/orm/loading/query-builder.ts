@@ -5,6 +5,7 @@
  */
 import { freeze, type AliasNode, type ExprNode, type FromNode, type OrderByNode, type TableNode } from "../../core/sql/nodes.js";
 import { leafFroms } from "../../core/compiler/compiler.js";
+import type { EntityLike } from "../mapping/instrumented.js";
 import type { ChildLoad } from "./path-options.js";
 
 /** One eager join: fills `child.rel` of the object in slot `parentSlot` from columns at `offset`. */
@@ -20,6 +21,10 @@ export class QueryBuilder {
   readonly joined: JoinedSlot[] = [];
   /** Slot index -> the FROM node the slot's entity columns come from (undefined for an expression slot). */
   readonly slotFroms: (TableNode | AliasNode | undefined)[] = [];
+  /** Slots read from the LIMIT wrapper whose columns it renamed: original name -> name in the wrapper. */
+  readonly slotRenames = new Map<number, ReadonlyMap<string, string>>();
+  /** Entities whose columns the LIMIT wrapper carries (containsEager targets inside it), by their FROM node. */
+  readonly wrapped = new Map<TableNode | AliasNode, { readonly entity: EntityLike; readonly renames: ReadonlyMap<string, string> | undefined }>();
   /** The joined collections' relationship orderBy, appended after the statement's own ORDER BY (as SQLAlchemy does). */
   readonly orderBy: OrderByNode[] = [];
   requiresUnique = false;

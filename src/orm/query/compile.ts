@@ -10,7 +10,8 @@ import { leafFroms } from "../../core/compiler/compiler.js";
 import type { EntityLike } from "../mapping/instrumented.js";
 import type { Mapper } from "../mapping/mapper.js";
 import { buildPathTree, TreeRoot, type ChildLoad, type PathNode } from "../loading/path-options.js";
-import { wrapForLimit } from "../loading/strategies/joined.js";
+import { wrapForLimit, type WrappedSelect } from "../loading/limit-wrap.js";
+import { applyToJoins, whereForEntities } from "../loading/entity-criteria.js";
 import { addEagerJoins } from "../loading/eager-joins.js";
 import { QueryBuilder, type JoinedSlot } from "../loading/query-builder.js";
 import type { EntitySelect } from "./select.js";
@@ -59,60 +60,63 @@ function build(stmt: EntitySelect<readonly unknown[]>): CompiledQuery {
   for (const item of entityItems) trees.set(item.entity, buildPathTree(item.entity, stmt.orm.options, root));
   checkOptionsApply(stmt, trees);
   for (const tree of trees.values()) checkContainsEagerPlacement(tree, undefined);
-  let criteriaWhere: ExprNode | undefined;
-  for (const load of stmt.orm.options) {
-    const ec = load.entityCriteria;
-    if (ec === undefined) continue;
-    for (const tree of trees.values()) for (const node of tree.walk()) for (const child of node.children.values()) {
-      if (child.rel.target !== ec.mapper) continue;
-      if (child.strategy === "joined" || child.strategy === "contains_eager") {
-        throw new ArgumentError(
-          `withLoaderCriteria(${ec.mapper.name}, ...) cannot apply to the joined load of ${child.rel.description} (its columns are aliased in the join); ` +
-            `use selectinload(${child.rel.description}) or ${child.rel.description}.and(...) in the joinedload.`,
-        );
-      }
-      child.criteria = child.criteria ? and(child.criteria, ec.where) : ec.where;
-    }
-    if (entityItems.some((i) => i.entity.mapper === ec.mapper && i.entity.fromNode === ec.mapper.table.node)) {
-      criteriaWhere = criteriaWhere === undefined ? ec.where.node : and(new Expression<boolean>(criteriaWhere), ec.where).node;
-    }
-  }
+  // withLoaderCriteria: on the statement's own joins (ON), its selected entities (WHERE), and
+  // through the tree's root on every load the tree makes (loading/entity-criteria.ts).
+  const entityCriteria = stmt.orm.options.flatMap((l) => (l.entityCriteria === undefined ? [] : [l.entityCriteria]));
+  root.entityCriteria = entityCriteria;
+  const covered = new Set<TableNode | AliasNode>();
+  if (entityCriteria.length > 0) froms = applyToJoins(froms, entityCriteria, covered);
+  const criteriaWhere = entityCriteria.length === 0 ? undefined : whereForEntities(entityItems.map((i) => i.entity), entityCriteria, covered);
 
-  // A LIMIT/OFFSET/DISTINCT/GROUP BY must see parents, not joined rows: wrap first (SQLAlchemy does the same).
-  const collectionJoins = [...trees.values()].some((t) => t.eagerChildren().some((c) => c.strategy === "joined" && c.rel.uselist));
-  const needsWrap = collectionJoins && entityItems.length === 1 &&
-    (state.limit !== undefined || state.offset !== undefined || state.distinct || state.groupBy.length > 0);
   const items: (EntitySlot | ExpressionSlot)[] = [];
   let where: ExprNode | undefined = state.where;
   if (criteriaWhere !== undefined) where = where === undefined ? criteriaWhere : and(new Expression<boolean>(where), new Expression<boolean>(criteriaWhere)).node;
-  const base: SelectNode = criteriaWhere === undefined ? baseSelect(stmt) : freeze({ ...baseSelect(stmt), where });
+  const written = baseSelect(stmt);
+  const base: SelectNode = entityCriteria.length === 0 ? written : freeze({ ...written, from: froms, where });
   let orderBy = state.orderBy;
   let limit = state.limit, offset = state.offset, distinct = state.distinct, groupBy = state.groupBy, having = state.having;
-  let rootEntityOverride: EntityLike | undefined;
-  let wrappedColumn: ((index: number) => ExprNode) | undefined;
-  if (needsWrap) {
-    const wrapped = wrapForLimit(base, entityItems[0]!.entity);
+  let wrapped: WrappedSelect | undefined;
+  // A LIMIT/OFFSET/DISTINCT/GROUP BY must see parents, not joined rows: with a joined collection
+  // anywhere in the statement's joins, the statement becomes a subquery first (as SQLAlchemy nests it).
+  const limited = state.limit !== undefined || state.offset !== undefined;
+  if (limited) warnContainsEagerLimit(trees);
+  if ((limited || state.distinct || state.groupBy.length > 0) && [...trees.values()].some(joinsCollection)) {
+    let start = 0;
+    const selected: { entity: EntityLike; start: number }[] = [];
+    for (const item of stmt.orm.items) {
+      if (item.kind === "entity") {
+        selected.push({ entity: item.entity, start });
+        start += item.entity.columns().length;
+      } else start += 1;
+    }
+    const carried = [...trees.values()].flatMap(containsEagerTargets);
+    wrapped = wrapForLimit(base, selected, carried);
     froms = [wrapped.from];
-    rootEntityOverride = wrapped.entity;
-    wrappedColumn = wrapped.column;
     orderBy = wrapped.orderBy;
     where = undefined; limit = undefined; offset = undefined; distinct = false; groupBy = []; having = undefined;
   }
   const qb = new QueryBuilder(froms);
+  if (wrapped !== undefined) {
+    const carried = wrapped.entities.slice(entityItems.length);
+    [...trees.values()].flatMap(containsEagerTargets).forEach((e, k) => qb.wrapped.set(e.fromNode, carried[k]!));
+  }
   // Position in the base select's columns: a wrapped statement's expressions are read from the wrapper.
   let baseIndex = 0;
+  let entityIndex = 0;
   for (const item of stmt.orm.items) {
     if (item.kind === "entity") {
       baseIndex += item.entity.columns().length;
-      const entity = rootEntityOverride ?? item.entity;
+      const replaced = wrapped?.entities[entityIndex++];
+      const entity = replaced?.entity ?? item.entity;
       const node = trees.get(item.entity)!;
       const offsetInRow = qb.addColumns(entity);
+      if (replaced?.renames !== undefined) qb.slotRenames.set(qb.slotFroms.length, replaced.renames);
       qb.slotFroms.push(entity.fromNode);
       items.push({ kind: "entity", mapper: entity.mapper, offset: offsetInRow, node });
     } else {
       qb.slotFroms.push(undefined);
       items.push({ kind: "expression", offset: qb.columns.length });
-      qb.columns.push(wrappedColumn === undefined ? item.expr.node : wrappedColumn(baseIndex));
+      qb.columns.push(wrapped === undefined ? item.expr.node : wrapped.column(baseIndex));
       baseIndex += 1;
     }
   }
@@ -148,6 +152,50 @@ function checkOptionsApply(stmt: EntitySelect<readonly unknown[]>, trees: Map<En
 }
 
 const KEYED = new Set(["selectin", "subquery", "immediate"]);
+const IN_STATEMENT = new Set(["joined", "contains_eager"]);
+
+/** Whether the statement's own joins (joined / contains-eager chains from `node`) include a joinedload of a collection. */
+function joinsCollection(node: PathNode): boolean {
+  for (const child of node.children.values()) {
+    if (!IN_STATEMENT.has(child.strategy)) continue;
+    if ((child.strategy === "joined" && child.rel.uselist) || joinsCollection(child.node)) return true;
+  }
+  return false;
+}
+
+/** The containsEager targets of the statement's own joins, in the order addEagerJoins meets them. */
+function containsEagerTargets(node: PathNode): EntityLike[] {
+  const out: EntityLike[] = [];
+  for (const child of node.children.values()) {
+    if (!IN_STATEMENT.has(child.strategy)) continue;
+    if (child.strategy === "contains_eager") out.push(child.targetEntity ?? child.rel.target.entity);
+    out.push(...containsEagerTargets(child.node));
+  }
+  return out;
+}
+
+/**
+ * containsEager of a collection with LIMIT/OFFSET: the limit counts joined rows, so the page can
+ * hold fewer parents and each collection only the rows that fell on it. SQLAlchemy does not wrap
+ * this either (the join is the statement's own); Athanor says so.
+ */
+function warnContainsEagerLimit(trees: Map<EntityLike, PathNode>): void {
+  for (const tree of trees.values()) {
+    for (const node of tree.walk()) {
+      for (const child of node.children.values()) {
+        if (child.strategy !== "contains_eager" || !child.rel.uselist) continue;
+        const rel = child.rel.description;
+        warn(
+          `containsEager(${rel}) with limit()/offset(): the LIMIT counts the joined rows, not ${child.rel.parent.name} objects, so a page can ` +
+            `hold fewer ${child.rel.parent.name} objects and ${rel} only the rows that fell on it. To page parents with whole collections, ` +
+            `use selectinload(${rel}) or joinedload(${rel}) (the limit then counts parents); to keep the filtered join, drop the limit or ` +
+            `page with a subquery of parent keys.`,
+          "contains-eager-limit",
+        );
+      }
+    }
+  }
+}
 
 /**
  * containsEager fills a relationship from the statement's own join; below a keyed level the rows

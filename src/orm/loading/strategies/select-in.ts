@@ -4,6 +4,7 @@
  * rows get [] (or null). Many-to-one skips targets already in the identity map. A self-referential
  * relationship with `recursionDepth` repeats on each new level (-1: until a level is empty).
  */
+import { loadCriteria } from "../entity-criteria.js";
 import { setRaw } from "../../mapping/backrefs.js";
 import { STATE, type Instrumented } from "../../mapping/instance-state.js";
 import type { RelationshipProperty } from "../../mapping/mapper.js";
@@ -141,7 +142,7 @@ async function loadManyToOne(ctx: LoadContext, spec: KeyedLoadSpec, parents: rea
 }
 
 export async function loadSelectIn(ctx: LoadContext, child: ChildLoad, parents: readonly Instrumented[]): Promise<void> {
-  const spec = { rel: child.rel, node: child.node, criteria: child.criteria, targetEntity: child.targetEntity };
+  const spec = { rel: child.rel, node: child.node, criteria: loadCriteria(child), targetEntity: child.targetEntity };
   await loadKeyed(ctx, spec, parents);
   const depth = child.args.recursionDepth;
   if (depth === undefined || child.rel.parent !== child.rel.target) return;

@@ -5,6 +5,7 @@
  * from the first query, only its text. Below the first level Athanor keys the query on the
  * parents already loaded (the selectin form), which returns the same rows with less SQL nesting.
  */
+import { loadCriteria } from "../entity-criteria.js";
 import { ColumnExpression } from "../../../core/schema/table.js";
 import { freeze, nextAliasId, type AliasNode, type ExprNode, type FromNode, type SelectNode, type TableNode } from "../../../core/sql/nodes.js";
 import { and } from "../../../core/sql/operators.js";
@@ -24,10 +25,11 @@ export async function loadSubquery(
   ctx: LoadContext, child: ChildLoad, parents: readonly Instrumented[], atRoot: boolean, values?: Readonly<Record<string, unknown>>,
 ): Promise<void> {
   const rel = child.rel;
+  const criteria = loadCriteria(child);
   const base = ctx.rootSelect;
   const rootFrom = atRoot && base !== undefined ? parentFrom(base, rel) : undefined;
   if (base === undefined || rootFrom === undefined) {
-    await loadKeyed(ctx, { rel, node: child.node, criteria: child.criteria, targetEntity: child.targetEntity }, parents);
+    await loadKeyed(ctx, { rel, node: child.node, criteria, targetEntity: child.targetEntity }, parents);
     return;
   }
   const pending = parents.filter((p) => ctx.populateExisting || p[STATE].rels?.[rel.index] === undefined);
@@ -45,13 +47,13 @@ export async function loadSubquery(
   let from: FromNode;
   if (rel.secondary === undefined) {
     const on = and(...rel.pairs.map(([, remote], i) => anonKeys[i]!.eq(columnOf(target.fromNode, remote))));
-    from = freeze({ kind: "join", left: anon, right: target.fromNode, on: (child.criteria ? and(on, child.criteria) : on).node, type: "inner" });
+    from = freeze({ kind: "join", left: anon, right: target.fromNode, on: (criteria ? and(on, criteria) : on).node, type: "inner" });
   } else {
     const secondary: AliasNode = freeze({ kind: "alias", of: rel.secondary.node, name: undefined, id: nextAliasId() });
     const onSecondary = and(...rel.pairs.map(([, s], i) => anonKeys[i]!.eq(columnOf(secondary, s))));
     const onTarget = and(...rel.secondaryPairs.map(([s, t]) => columnOf(secondary, s).eq(columnOf(target.fromNode, t))));
     const first: FromNode = freeze({ kind: "join", left: anon, right: secondary, on: onSecondary.node, type: "inner" });
-    from = freeze({ kind: "join", left: first, right: target.fromNode, on: (child.criteria ? and(onTarget, child.criteria) : onTarget).node, type: "inner" });
+    from = freeze({ kind: "join", left: first, right: target.fromNode, on: (criteria ? and(onTarget, criteria) : onTarget).node, type: "inner" });
   }
   const leading: ExprNode[] = anonKeys.map((k) => k.node);
   const query: SelectNode = freeze({
