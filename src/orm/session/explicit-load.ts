@@ -15,6 +15,7 @@ import type { Mapper } from "../mapping/mapper.js";
 import { LoadContext, type LoadingSession } from "../loading/context.js";
 import { expandDefaults, PathNode, TreeRoot } from "../loading/path-options.js";
 import { runPostLoads } from "../loading/post-load.js";
+import { Load, type AnyLoad, type EntityCriteria } from "../loading/options.js";
 
 /** A dotted path of relationship names ("orders.products") or a chain of attributes. */
 export type LoadPath = string | RelationshipAttribute | readonly RelationshipAttribute[];
@@ -30,15 +31,22 @@ export function pathSteps(mapper: Mapper, path: LoadPath): string[] {
 export async function explicitLoad(session: LoadingSession, objects: readonly Instrumented[], paths: readonly LoadPath[]): Promise<void> {
   if (objects.length === 0) return;
   if (paths.length === 0) throw new ArgumentError('session.load(objects, ...paths) needs at least one relationship, e.g. session.load(users, "orders").');
-  const byMapper = new Map<Mapper, Instrumented[]>();
+  // Grouped by entity, and by the withLoaderCriteria of the statement that loaded them: a load
+  // from an object applies its statement's criteria (SQLAlchemy propagates them to lazy loads).
+  const groups = new Map<Mapper, Map<readonly EntityCriteria[], Instrumented[]>>();
   for (const obj of objects) {
     const mapper = obj[STATE].mapper;
-    byMapper.set(mapper, [...(byMapper.get(mapper) ?? []), obj]);
+    let byCriteria = groups.get(mapper);
+    if (byCriteria === undefined) groups.set(mapper, (byCriteria = new Map()));
+    const criteria = loaderCriteriaOf(obj);
+    byCriteria.set(criteria, [...(byCriteria.get(criteria) ?? []), obj]);
   }
-  for (const [mapper, objs] of byMapper) await refreshExpired(session, mapper, objs);
+  const byMapper = [...groups].flatMap(([mapper, byCriteria]) => [...byCriteria].map(([criteria, objs]) => ({ mapper, criteria, objs })));
+  for (const { mapper, criteria, objs } of byMapper) await refreshExpired(session, mapper, objs, criteria);
   const ctx = new LoadContext(session, false, undefined);
-  for (const [mapper, objs] of byMapper) {
+  for (const { mapper, criteria, objs } of byMapper) {
     const root = new TreeRoot();
+    root.entityCriteria = criteria;
     const top = new PathNode(mapper, root, []);
     for (const path of paths) {
       let node = top;
@@ -62,6 +70,19 @@ export async function explicitLoad(session: LoadingSession, objects: readonly In
   }
 }
 
+const NO_CRITERIA: readonly EntityCriteria[] = Object.freeze([]);
+
+/** The withLoaderCriteria of the statement that loaded `obj` (none for objects it did not load). */
+export function loaderCriteriaOf(obj: Instrumented): readonly EntityCriteria[] {
+  const options = obj[STATE].loadOptions;
+  return options instanceof PathNode && options.root.entityCriteria.length > 0 ? options.root.entityCriteria : NO_CRITERIA;
+}
+
+/** `criteria` as loader options again, for a statement that reloads objects (session.refresh()). */
+export function loaderCriteriaOptions(criteria: readonly EntityCriteria[]): AnyLoad[] {
+  return criteria.map((c) => new Load([], c));
+}
+
 /** The primary-key values of an object, from its identity key when the columns are expired. */
 function primaryKeyValues(obj: Instrumented): unknown[] {
   const state = obj[STATE];
@@ -78,7 +99,7 @@ function primaryKeyValues(obj: Instrumented): unknown[] {
  * refresh their columns first, with one query for all of them, as SQLAlchemy refreshes an expired
  * object before lazy-loading from it. Without this their relationships would be loaded as empty.
  */
-async function refreshExpired(session: LoadingSession, mapper: Mapper, objs: readonly Instrumented[]): Promise<void> {
+async function refreshExpired(session: LoadingSession, mapper: Mapper, objs: readonly Instrumented[], criteria: readonly EntityCriteria[]): Promise<void> {
   const expired = objs.filter((o) => o[STATE].expired && o[STATE].status === "persistent");
   if (expired.length === 0) return;
   const pk = mapper.primaryKey;
@@ -86,7 +107,7 @@ async function refreshExpired(session: LoadingSession, mapper: Mapper, objs: rea
   const where = pk.length === 1
     ? pk[0]!.attribute.eqAny(keys.map((k) => k[0]) as never[])
     : or(...keys.map((k) => and(...pk.map((c, i) => c.attribute.eq(k[i] as never)))));
-  await loadEntities(session, select(mapper.cls as unknown as EntityStatics).where(where));
+  await loadEntities(session, select(mapper.cls as unknown as EntityStatics).where(where).options(...loaderCriteriaOptions(criteria)));
   for (const obj of expired) {
     if (pk.some((c) => typeof obj[STATE].values[c.index] === "symbol")) {
       throw new InvalidRequestError(`session.load(): could not refresh expired ${instanceRepr(obj)}: its row no longer exists.`);
@@ -101,7 +122,9 @@ async function refreshExpired(session: LoadingSession, mapper: Mapper, objs: rea
  * way SQLAlchemy turns a selectinload into a load for the one object.
  */
 export async function reapplyEagerOptions(session: LoadingSession, obj: Instrumented, original: PathNode): Promise<void> {
-  const top = new PathNode(original.mapper, new TreeRoot(), []);
+  const root = new TreeRoot();
+  root.entityCriteria = original.root.entityCriteria;
+  const top = new PathNode(original.mapper, root, []);
   copyEagerChildren(original, top);
   if (top.children.size === 0) return;
   for (const child of top.children.values()) expandDefaults(child.node);

@@ -27,7 +27,7 @@ import { EntitySelect } from "../query/select.js";
 import { flush, type FlushSession } from "../unit-of-work/flush.js";
 import { IdentityMap } from "./identity-map.js";
 import { Result } from "./result.js";
-import { explicitLoad, reapplyEagerOptions, type LoadPath } from "./explicit-load.js";
+import { explicitLoad, loaderCriteriaOf, loaderCriteriaOptions, reapplyEagerOptions, type LoadPath } from "./explicit-load.js";
 import { cachedGetStatement, getStatement, keyParam } from "./get-statement.js";
 import { NPlusOneDetector, type NPlusOneMode } from "./n-plus-one.js";
 import { keepShape } from "../mapping/shapes.js";
@@ -503,7 +503,9 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Async
       if (lookup === undefined) throw new InvalidRequestError(`Could not refresh ${instanceRepr(obj)}: its primary key is not known.`);
     }
     const original = state.loadOptions;
-    const fresh = await this.get(entity, lookup, { ...options, populateExisting: true });
+    // The withLoaderCriteria of the statement that loaded it apply to its reload (issue 11, defect 5).
+    const criteria = loaderCriteriaOptions(loaderCriteriaOf(obj as unknown as Instrumented));
+    const fresh = await this.get(entity, lookup, { ...options, options: [...(options.options ?? []), ...criteria], populateExisting: true });
     if (fresh === null) throw new InvalidRequestError(`Could not refresh ${instanceRepr(obj)}: its row no longer exists.`);
     // Without options of its own, a refresh loads again what the object's query loaded eagerly.
     if (options.options === undefined && original instanceof PathNode) {
