@@ -28,3 +28,4 @@ export { sessionmaker, type SessionFactory } from "./orm/session/sessionmaker.js
 export { Result, ScalarResult } from "./orm/session/result.js";
 export type { Loaded, LoadedEntity, NotLoaded, LoadHint } from "./orm/typing/loaded.js";
 export type { LoadedInput } from "./orm/session/session.js";
+export { inspect, isLoaded, InstanceInspection, type AttributeInspection, type AttributeHistory, type ObjectState } from "./orm/inspection.js";

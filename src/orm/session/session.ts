@@ -19,18 +19,18 @@ import { EXPIRED, instanceRepr, NOT_SET, STATE, stateOf, type Instrumented, type
 import type { Mapper } from "../mapping/mapper.js";
 import type { LoadingSession } from "../loading/context.js";
 import { loadEntities } from "../loading/load-entities.js";
-import { PathNode } from "../loading/path-options.js";
 import type { AnyLoad, SpecOf } from "../loading/options.js";
 import type { Loaded, LoadedBy } from "../typing/loaded.js";
-import type { ElementOf, PathOf, ValidPaths } from "../typing/paths.js";
+import type { ElementOf, PathOf, RelationshipNames, ValidPaths } from "../typing/paths.js";
 import { EntitySelect } from "../query/select.js";
 import { flush, type FlushSession } from "../unit-of-work/flush.js";
 import { IdentityMap } from "./identity-map.js";
 import { Result } from "./result.js";
-import { explicitLoad, loaderCriteriaOf, loaderCriteriaOptions, reapplyEagerOptions, type LoadPath } from "./explicit-load.js";
+import { explicitLoad, type LoadPath } from "./explicit-load.js";
 import { cachedGetStatement, getStatement, keyParam } from "./get-statement.js";
 import { NPlusOneDetector, type NPlusOneMode } from "./n-plus-one.js";
 import { keepShape } from "../mapping/shapes.js";
+import { refreshAll, refreshAttributes, type RefreshableName, type RefreshHost } from "./refresh.js";
 
 export interface SessionOptions {
   /** Expire every object at commit, so the next read sees the database (default true, as SQLAlchemy). */
@@ -491,27 +491,26 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Async
     if (values.length > 1 && !values.some((v) => v === EXPIRED || v === NOT_SET)) this.expiredKeys.set(state, values);
   }
 
-  /** Reloads the object's columns from the database (its relationships become unloaded). */
-  async refresh<T extends object>(obj: T, options: GetOptions = {}): Promise<T> {
-    const state = this.checkOwned(obj as unknown as Instrumented, "refresh()")[STATE];
-    const key = state.identityKey;
-    const entity = state.mapper.cls as unknown as MappedClass<T>;
-    let lookup: unknown = key;
-    if (state.mapper.primaryKey.length > 1) {
-      const current = state.mapper.primaryKey.map((c) => state.values[c.index]);
-      lookup = current.some((v) => v === EXPIRED) ? this.expiredKeys.get(state) : current;
-      if (lookup === undefined) throw new InvalidRequestError(`Could not refresh ${instanceRepr(obj)}: its primary key is not known.`);
-    }
-    const original = state.loadOptions;
-    // The withLoaderCriteria of the statement that loaded it apply to its reload (issue 11, defect 5).
-    const criteria = loaderCriteriaOptions(loaderCriteriaOf(obj as unknown as Instrumented));
-    const fresh = await this.get(entity, lookup, { ...options, options: [...(options.options ?? []), ...criteria], populateExisting: true });
-    if (fresh === null) throw new InvalidRequestError(`Could not refresh ${instanceRepr(obj)}: its row no longer exists.`);
-    // Without options of its own, a refresh loads again what the object's query loaded eagerly.
-    if (options.options === undefined && original instanceof PathNode) {
-      await this.guard("refresh()", () => reapplyEagerOptions(this, obj as unknown as Instrumented, original));
-    }
-    return obj;
+  /**
+   * Reloads the object's columns from the database (its relationships become unloaded, and the
+   * eager loads it was loaded with run again); with attribute names, loads only those columns and
+   * relationships: `await session.refresh(user, ["email", "orders"])` (session/refresh.ts).
+   */
+  refresh<T extends object>(obj: T, options?: GetOptions): Promise<T>;
+  refresh<T extends object, const A extends readonly RefreshableName<T>[]>(obj: T, attributeNames: A): Promise<Loaded<T, Extract<A[number], RelationshipNames<T>>>>;
+  async refresh<T extends object>(obj: T, namesOrOptions: GetOptions | readonly unknown[] = {}): Promise<T> {
+    this.checkOwned(obj as unknown as Instrumented, "refresh()");
+    const host: RefreshHost = {
+      session: this as unknown as RefreshHost["session"],
+      guard: (operation, fn) => this.guard(operation, () => {
+        this.checkUsable();
+        return fn();
+      }),
+      autoflush: () => this.autoflushIfNeeded(),
+      expiredKey: (state) => this.expiredKeys.get(state),
+    };
+    if (Array.isArray(namesOrOptions)) return refreshAttributes(host, obj, namesOrOptions);
+    return refreshAll(host, obj, namesOrOptions as GetOptions);
   }
 
   /** Removes the object from the session (it becomes detached). */

@@ -70,6 +70,18 @@ function cascadeNew(session: FlushSession): void {
   }
 }
 
+/**
+ * Whether `child`'s back-populated many-to-one was set to something other than `parent`: it was
+ * assigned after it joined `parent`'s collection (or the collection could not be told, its key
+ * being expired), and the last assignment wins.
+ */
+function pointsElsewhere(child: Instrumented, rel: RelationshipProperty, parent: Instrumented): boolean {
+  const back = rel.back;
+  if (back === undefined) return false;
+  const value = relValue(child, back);
+  return value !== undefined && value !== parent;
+}
+
 /** child -> the parents whose one-to-many collections hold it (their keys become its foreign keys). */
 function collectionOwners(objects: Iterable<Instrumented>): Map<Instrumented, [RelationshipProperty, Instrumented][]> {
   const owners = new Map<Instrumented, [RelationshipProperty, Instrumented][]>();
@@ -79,6 +91,7 @@ function collectionOwners(objects: Iterable<Instrumented>): Map<Instrumented, [R
       const value = relValue(parent, rel);
       if (value === undefined || value === null) continue;
       for (const child of (rel.uselist ? value : [value]) as Instrumented[]) {
+        if (pointsElsewhere(child, rel, parent)) continue;
         const list = owners.get(child) ?? [];
         list.push([rel, parent]);
         owners.set(child, list);
@@ -135,6 +148,9 @@ function removeFromCollections(session: FlushSession, parents: readonly Instrume
       const now = new Set((relValue(parent, rel) as Instrumented[] | undefined) ?? []);
       for (const child of before) {
         if (now.has(child) || owners.has(child) || child[STATE].status !== "persistent") continue;
+        // Moved to another parent whose collection is not loaded: its many-to-one has the new key.
+        const back = rel.back === undefined ? undefined : relValue(child, rel.back);
+        if (back !== undefined && back !== null && back !== parent) continue;
         if (rel.options.cascade === "all, delete-orphan") {
           session.deleted.add(child);
           continue;
@@ -514,7 +530,8 @@ export async function flush(session: FlushSession): Promise<void> {
   // Persistent children added to a collection get their foreign key from the parent too.
   for (const child of owners.keys()) if (child[STATE].status === "persistent") syncForeignKeys(child, owners);
   const toUpdate = new Set([...dirty, ...deassociated, ...[...owners.keys()].filter((c) => c[STATE].status === "persistent" && c[STATE].changes?.size)]);
-  for (const obj of toUpdate) if (!pending.includes(obj)) await updateDirty(session, obj);
+  // A row this flush deletes needs no UPDATE first (an orphan's foreign key set to NULL, say).
+  for (const obj of toUpdate) if (!pending.includes(obj) && !session.deleted.has(obj)) await updateDirty(session, obj);
   const associations: AssociationRows = new Map();
   // A synchronous check first: a 10,000-object insert should not make 10,000 async calls that
   // find nothing to write.
