@@ -58,6 +58,18 @@ export class EntitySelect<Row extends readonly unknown[] = unknown[]> extends Se
     checked.forEach((l, i) => {
       if (!(l instanceof Load)) throw new ArgumentError(`options() argument ${i + 1} is ${describeValue(l)}; expected a loader option such as selectinload(User.orders).`);
     });
+    // A statement of columns only never reaches the loaders (session.execute runs it as Core), so
+    // an option starting at a relationship would do nothing: refused, as SQLAlchemy does and as
+    // the types do (typing/applicable.ts).
+    if (!this.orm.items.some((item) => item.kind === "entity")) {
+      const first = checked.map((l) => l.steps[0]).find((step) => step !== undefined && step.attribute !== "*");
+      if (first !== undefined && first.attribute !== "*") {
+        throw new ArgumentError(
+          `Loader option for ${first.attribute.description} does not apply: the statement selects no entity, only columns. ` +
+            `Select the entity (select(${first.attribute.parent.mapper.name})) to load its relationships.`,
+        );
+      }
+    }
     return this.withOrm({ options: [...this.orm.options, ...checked] }) as unknown as EntitySelect<LoadRow<Row, SpecOf<L>>>;
   }
 
