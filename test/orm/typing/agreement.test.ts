@@ -186,6 +186,12 @@ describe.each(backends)("types and runtime agree ($name)", (backend) => {
       // @ts-expect-error User.orders was not loaded
       expect(() => user.orders.length).toThrow(DetachedInstanceError);
     });
+
+    it("of(alias) takes an alias of the relationship's target only", () => {
+      expect(User.orders.of(aliased(Order)).targetEntity?.mapper.name).toBe("Order");
+      // @ts-expect-error an alias of Product, but User.orders leads to Order
+      expect(() => User.orders.of(aliased(Product))).toThrow(/the alias is of Product, but User\.orders leads to Order/);
+    });
   });
 
   describe("chains", () => {
