@@ -19,9 +19,10 @@ export { declarativeBase, type DeclarativeBase, type EntityClass, type MappedCla
 export type { RelationshipOptions, LazyMode } from "./orm/mapping/relationship-spec.js";
 export { InstrumentedColumn, RelationshipAttribute } from "./orm/mapping/instrumented.js";
 export { select, EntitySelect } from "./orm/query/select.js";
-export { aliased } from "./orm/query/aliased.js";
+export { aliased, type Aliased } from "./orm/query/aliased.js";
 export {
   selectinload, joinedload, subqueryload, immediateload, containsEager, raiseload, noload, defaultload, withLoaderCriteria, load, Load,
+  type AnyLoad,
 } from "./orm/loading/options.js";
 export { Session, type SessionOptions, type GetOptions } from "./orm/session/session.js";
 export { sessionmaker, type SessionFactory } from "./orm/session/sessionmaker.js";

@@ -48,8 +48,8 @@ export async function mistakes(session: Session) {
  * least not what the types suggest). The script checks that this file has no errors.
  */
 const LIMITS_FILE = join(HERE, "hover-limits.ts"); // in memory only
-const LIMITS = `import { column, declarativeBase, select, selectinload, type Session } from "../../src/index.js";
-import { User } from "../../test/fixtures/models.js";
+const LIMITS = `import { column, declarativeBase, select, selectinload, type AnyLoad, type Session } from "../../src/index.js";
+import { Order, User } from "../../test/fixtures/models.js";
 
 interface EagerModels { Author: Author; Book: Book }
 const EagerBase = declarativeBase<EagerModels>();
@@ -71,6 +71,9 @@ export async function limits(session: Session) {
   await session.commit();
   users[0]!.email.length; // limit 2: expired by commit() (expireOnCommit): NotLoadedError
   users[0]!.orders.length; // limit 2: same
+  const dynamic: AnyLoad[] = [selectinload(Order.products)];
+  await session.execute(select(User).options(...dynamic)); // limit 5: an AnyLoad[] is checked at run time only: ArgumentError
+  await session.refresh(users[0]!, { options: [selectinload(Order.products)] }); // limit 6: refresh() options are checked at run time only: ArgumentError
 }
 `;
 

@@ -7,7 +7,7 @@ import { describeValue } from "../../core/sql/expression.js";
 import { isRelationshipAttribute, type RelationshipAttribute } from "../mapping/instrumented.js";
 import type { Predicate } from "../../core/sql/expression.js";
 import type { Mapper } from "../mapping/mapper.js";
-import type { EntityBrand, HasUnloads, LoadedMark, QueryWide, TableOf, Unloads as UnloadsOf, Under } from "../typing/loaded.js";
+import type { AliasOf, EntityBrand, HasUnloads, LoadedMark, QueryWide, TableOf, Unloads as UnloadsOf, Under } from "../typing/loaded.js";
 import { entityOf, type MappedClass, type EntityStatics } from "../mapping/declarative.js";
 
 export type StrategyKey =
@@ -51,14 +51,21 @@ type RootAfter<Path extends readonly string[], Root extends string, O extends st
 type Then<Spec, Path extends readonly string[], K extends string, T, O extends string, Through extends string, Root extends string> =
   Load<Spec & Under<Path, { readonly [P in K]: LoadedMark }>, [...Path, K], Through, TableOf<T>, RootAfter<Path, Root, O>>;
 
-/** raiseload/noload: `K` (or with "*", every eager default at this point) stays unloaded. */
-type Unloads<Spec, Path extends readonly string[], K extends string, Through extends string, At extends string, Root extends string, O extends string> =
-  Load<Spec & Under<Path, UnloadsOf<K>> & HasUnloads, Path, Through, At, RootAfter<Path, Root, O>>;
+/**
+ * raiseload/noload of `K`: it stays unloaded (eager model default or not), and the chain goes on
+ * at its target, as the path does at run time (path-options.ts).
+ */
+type Unloads<Spec, Path extends readonly string[], K extends string, T, Through extends string, Root extends string, O extends string> =
+  Load<Spec & Under<Path, UnloadsOf<K>> & HasUnloads, [...Path, K], Through | K, TableOf<T>, RootAfter<Path, Root, O>>;
 
-/** A bare raiseload("*") / noload("*"): every relationship of every object the query loads. */
-type UnloadsAll<Spec, Path extends readonly string[], Through extends string, At extends string, Root extends string> =
-  Path extends readonly [] ? string extends Root ? Load<Spec & QueryWide & HasUnloads, Path, Through, At, Root>
-  : Unloads<Spec, Path, "*", Through, At, Root, Root> : Unloads<Spec, Path, "*", Through, At, Root, Root>;
+/**
+ * raiseload("*") / noload("*"): every eager default at this point stays unloaded (a bare one at
+ * the start: query-wide). Nothing can follow "*" (SQLAlchemy: "Wildcard token cannot be followed
+ * by another entity"), so the chain reaches no table (`At` is never).
+ */
+type UnloadsAll<Spec, Path extends readonly string[], Through extends string, Root extends string> =
+  Path extends readonly [] ? string extends Root ? Load<Spec & QueryWide & HasUnloads, Path, Through, never, Root>
+  : Load<Spec & UnloadsOf<"*"> & HasUnloads, Path, Through, never, Root> : Load<Spec & Under<Path, UnloadsOf<"*">> & HasUnloads, Path, Through, never, Root>;
 
 /**
  * A chain of loader steps from the queried entity. Immutable, like statements. For the result's
@@ -104,15 +111,16 @@ export class Load<Spec = {}, Path extends readonly string[] = [], Through extend
     return this.then(attr, "contains_eager");
   }
   /** The relationship stays unloaded (and raises on access): the type says not loaded, eager model default or not. */
-  raiseload<O extends At, T, K extends string>(attr: Step<O, T, K>, args?: Pick<StrategyArgs, "sqlOnly">): Unloads<Spec, Path, K, Through, At, Root, O>;
-  raiseload(attr: "*", args?: Pick<StrategyArgs, "sqlOnly">): UnloadsAll<Spec, Path, Through, At, Root>;
-  raiseload(attr: Attr | "*", args?: Pick<StrategyArgs, "sqlOnly">): AnyLoad {
+  raiseload<O extends At, T, K extends string>(attr: Step<O, T, K>, args?: Pick<StrategyArgs, "sqlOnly">): Unloads<Spec, Path, K, T, Through, Root, O>;
+  raiseload(attr: Wildcard<At>, args?: Pick<StrategyArgs, "sqlOnly">): UnloadsAll<Spec, Path, Through, Root>;
+  // `string`: the wildcard overload's parameter is a message once the chain ended in "*".
+  raiseload(attr: Attr | string, args?: Pick<StrategyArgs, "sqlOnly">): AnyLoad {
     return this.then(attr, args?.sqlOnly ? "raise_on_sql" : "raise", args);
   }
   /** The relationship reads as empty and never loads; typed not loaded, like raiseload. */
-  noload<O extends At, T, K extends string>(attr: Step<O, T, K>): Unloads<Spec, Path, K, Through, At, Root, O>;
-  noload(attr: "*"): UnloadsAll<Spec, Path, Through, At, Root>;
-  noload(attr: Attr | "*"): AnyLoad {
+  noload<O extends At, T, K extends string>(attr: Step<O, T, K>): Unloads<Spec, Path, K, T, Through, Root, O>;
+  noload(attr: Wildcard<At>): UnloadsAll<Spec, Path, Through, Root>;
+  noload(attr: Attr | string): AnyLoad {
     return this.then(attr, "noload");
   }
   /** Go through a relationship without changing how it loads, to set options further down. */
@@ -123,9 +131,14 @@ export class Load<Spec = {}, Path extends readonly string[] = [], Through extend
 
 type Attr = RelationshipAttribute<unknown, unknown, boolean, string>;
 
-/** Any loader option, whatever it loads. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyLoad = Load<any, readonly string[], string, string, string>;
+/** `"*"`, unless the chain already ended in "*" (`At` is never there): then a message, so the call does not compile. */
+type Wildcard<At extends string> = [At] extends [never] ? "nothing can follow raiseload(\"*\") or noload(\"*\") in a chain" : "*";
+
+/**
+ * Any loader option, whatever it loads. Its spec is `unknown`, not `any`: options typed only as
+ * `AnyLoad` (an `AnyLoad[]` built at run time) load nothing as far as the result type knows.
+ */
+export type AnyLoad = Load<unknown, readonly string[], string, string, string>;
 
 /** The spec of one option, keyed by the table of the queried entity it applies to (any table for "string"). */
 type RootedSpec<X> = X extends Load<infer S, readonly string[], string, string, infer R> ? { readonly [T in R]: S } : {};
@@ -136,6 +149,15 @@ export type SpecOf<L extends readonly AnyLoad[]> = L extends readonly [infer Fir
   : L extends readonly [] ? {} : RootedSpec<L[number]>;
 
 function checkStep(attribute: unknown, strategy: StrategyKey, args: StrategyArgs, previous: readonly LoadStep[]): LoadStep {
+  const last = previous[previous.length - 1];
+  // The path tree stops at "*" (path-options.ts): a step after it would be dropped without a word.
+  if (last !== undefined && last.attribute === "*") {
+    throw new ArgumentError(
+      `${strategyName(strategy)}() cannot follow ${strategyName(last.strategy)}("*"): "*" ends a chain. ` +
+        `Pass it as a separate option: options(${strategyName(last.strategy)}("*"), ${strategyName(strategy)}(...)).`,
+    );
+  }
+  const lastAttribute = last?.attribute as RelationshipAttribute | undefined;
   if (attribute === "*") {
     if (strategy !== "raise" && strategy !== "raise_on_sql" && strategy !== "noload") {
       throw new ArgumentError(`"*" is accepted by raiseload() and noload() only.`);
@@ -148,12 +170,11 @@ function checkStep(attribute: unknown, strategy: StrategyKey, args: StrategyArgs
         (typeof attribute === "string" ? " Pass the class attribute (User.orders), not its name." : ""),
     );
   }
-  const last = previous[previous.length - 1];
-  if (last !== undefined && last.attribute !== "*") {
-    const expected = last.attribute.property.target;
+  if (lastAttribute !== undefined) {
+    const expected = lastAttribute.property.target;
     if (attribute.parent.mapper !== expected) {
       throw new ArgumentError(
-        `${strategyName(strategy)}(${attribute.description}) cannot follow ${last.attribute.description}: that path reaches ` +
+        `${strategyName(strategy)}(${attribute.description}) cannot follow ${lastAttribute.description}: that path reaches ` +
           `${expected.name}, so the next step must be one of ${expected.name}'s relationships.`,
       );
     }
@@ -182,14 +203,14 @@ export const immediateload = <O extends string, T, K extends string>(attr: Step<
 /** Fill the relationship from a join the statement already has (filtered, ordered, aliased). */
 export const containsEager = <O extends string, T, K extends string>(attr: Step<O, T, K>) => root.containsEager(attr);
 /** Reading the relationship (or, with "*", every relationship not otherwise loaded) raises. */
-export function raiseload<O extends string, T, K extends string>(attr: Step<O, T, K>, args?: Pick<StrategyArgs, "sqlOnly">): Unloads<{}, [], K, never, string, string, O>;
-export function raiseload(attr: "*", args?: Pick<StrategyArgs, "sqlOnly">): Load<QueryWide & HasUnloads>;
+export function raiseload<O extends string, T, K extends string>(attr: Step<O, T, K>, args?: Pick<StrategyArgs, "sqlOnly">): Unloads<{}, [], K, T, never, string, O>;
+export function raiseload(attr: "*", args?: Pick<StrategyArgs, "sqlOnly">): Load<QueryWide & HasUnloads, [], never, never>;
 export function raiseload(attr: Attr | "*", args?: Pick<StrategyArgs, "sqlOnly">): AnyLoad {
   return root.raiseload(attr as "*", args);
 }
 /** The relationship (or, with "*", every relationship not otherwise loaded) reads as empty and never loads. */
-export function noload<O extends string, T, K extends string>(attr: Step<O, T, K>): Unloads<{}, [], K, never, string, string, O>;
-export function noload(attr: "*"): Load<QueryWide & HasUnloads>;
+export function noload<O extends string, T, K extends string>(attr: Step<O, T, K>): Unloads<{}, [], K, T, never, string, O>;
+export function noload(attr: "*"): Load<QueryWide & HasUnloads, [], never, never>;
 export function noload(attr: Attr | "*"): AnyLoad {
   return root.noload(attr as "*");
 }
@@ -210,10 +231,10 @@ export function withLoaderCriteria(entity: MappedClass | EntityStatics, where: P
  * makes every unloaded relationship of the User objects raise, but not those of objects the
  * query's other loaders reach (a bare `raiseload("*")` covers those too).
  */
-export function load<E extends object>(entity: MappedClass<E> | EntityStatics): Load<{}, [], never, TableOrAny<E>, TableOrAny<E>> {
+export function load<E extends object>(entity: MappedClass<E> | AliasOf<E> | EntityStatics): Load<{}, [], never, TableOrAny<E>, TableOrAny<E>> {
   const { mapper } = entityOf(entity, "load()");
   return new Load([], undefined, mapper);
 }
 
-/** An alias has no instance type to read the table from: its chain is checked at run time only. */
+/** A value typed only as `EntityStatics` has no instance type to read the table from: its chain is checked at run time only. */
 type TableOrAny<E> = [TableOf<E>] extends [never] ? string : TableOf<E>;

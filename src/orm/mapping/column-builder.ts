@@ -66,6 +66,18 @@ function make<T>(type: SqlType<T>): ColumnBuilder<T> {
   });
 }
 
+/**
+ * `column.json()` / `column.jsonb()`. Two signatures rather than a default type argument: with
+ * `<T extends Json = Json>()`, a call without a type argument infers T from where it stands, and
+ * inside `Base.entity(..., { doc: column.json() })` that is the `any` of the field constraint.
+ */
+interface JsonColumn {
+  /** Any JSON value: the attribute is typed `Json`. */
+  (): ColumnBuilder<Json>;
+  /** A document of a known shape, `column.json<Settings>()` (the type is trusted, not checked at run time). */
+  <T extends Json>(): ColumnBuilder<T>;
+}
+
 /** Column declarations for entity fields. Columns are NOT NULL unless `.nullable()`. */
 export const column = {
   integer: () => make(types.integer),
@@ -82,13 +94,14 @@ export const column = {
   timestamptz: () => make(types.timestamptz),
   date: () => make(types.date),
   uuid: () => make(types.uuid),
-  json: <T extends Json = Json>() => make(types.json<T>()),
-  jsonb: <T extends Json = Json>() => make(types.jsonb<T>()),
+  json: (<T extends Json>() => make(types.json<T>())) as JsonColumn,
+  jsonb: (<T extends Json>() => make(types.jsonb<T>())) as JsonColumn,
   bytea: () => make(types.bytea),
   enum: <const V extends string>(name: string, values: readonly V[]) => make<V>(types.enum(name, values)),
   array: <T>(of: SqlType<T>) => make(types.array(of)),
   /** Any other SQL type. */
-  of: <T>(type: SqlType<T>) => make(type),
+  // NoInfer: T comes from the argument only, never from where the call stands (see JsonColumn).
+  of: <T>(type: SqlType<T>): ColumnBuilder<NoInfer<T>> => make(type),
 };
 
 /** "createdAt" -> "created_at": the default SQL name of a property. */

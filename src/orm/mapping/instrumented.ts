@@ -9,6 +9,7 @@ import { ENTITY } from "./entity-key.js";
 import type { AliasNode, TableNode } from "../../core/sql/nodes.js";
 import { and } from "../../core/sql/operators.js";
 import type { Mapper, RelationshipProperty } from "./mapper.js";
+import type { AliasOf } from "../typing/brand.js";
 
 export class InstrumentedColumn<T = unknown> extends ColumnExpression<T> {
   constructor(
@@ -63,8 +64,11 @@ export class RelationshipAttribute<Owner = unknown, Target = unknown, Many exten
     return new RelationshipAttribute(this.parent, this.key, and(...all), this.targetEntity);
   }
 
-  /** Join to, or load into, an alias of the target (`User.orders.of(aliased(Order))`: SQLAlchemy's of_type). */
-  of(alias: { readonly [ENTITY]: EntityLike }): RelationshipAttribute<Owner, Target, Many, Key> {
+  /**
+   * Join to, or load into, an alias of the target (`User.orders.of(aliased(Order))`: SQLAlchemy's
+   * of_type). An alias of another entity does not compile (`AliasOf`), and is refused at run time.
+   */
+  of(alias: { readonly [ENTITY]: EntityLike } & AliasOf<Target>): RelationshipAttribute<Owner, Target, Many, Key> {
     const entity = (alias as Partial<{ readonly [ENTITY]: EntityLike }> | null)?.[ENTITY];
     if (entity === undefined) throw new ArgumentError(`${this.description}.of() expects an alias made with aliased(...), got ${describeValue(alias)}.`);
     if (entity.mapper !== this.property.target) {

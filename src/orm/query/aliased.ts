@@ -3,6 +3,7 @@ import { freeze, nextAliasId, type AliasNode } from "../../core/sql/nodes.js";
 import { ENTITY, entityOf, type EntityStatics, type MappedClass } from "../mapping/declarative.js";
 import { InstrumentedColumn, RelationshipAttribute, type EntityLike } from "../mapping/instrumented.js";
 import type { Mapper } from "../mapping/mapper.js";
+import type { AliasOf } from "../typing/brand.js";
 
 export class AliasedEntity implements EntityLike {
   readonly fromNode: AliasNode;
@@ -16,8 +17,15 @@ export class AliasedEntity implements EntityLike {
   }
 }
 
-/** The alias has the class's attributes (columns and relationships) bound to the alias. */
-export type Aliased<C> = { readonly [K in keyof C]: C[K] } & EntityStatics;
+/**
+ * The alias has the class's attributes (columns and relationships) bound to the alias, typed as
+ * the class's: `alias.orders` starts a loader option at the same entity as `User.orders`, so
+ * options through the alias type the result the same way. `AliasOf` carries the instance type,
+ * which is what `select(alias)` returns.
+ */
+export type Aliased<C extends MappedClass> = { readonly [K in keyof C]: C[K] } & EntityStatics & AliasOf<InstanceOf<C>>;
+
+type InstanceOf<C> = C extends abstract new (...args: never[]) => infer I ? I : never;
 
 export function aliased<C extends MappedClass>(cls: C, name?: string): Aliased<C> {
   const entity = entityOf(cls, "aliased()");

@@ -12,7 +12,8 @@ import { ENTITY, type EntityStatics, type MappedClass } from "../mapping/declara
 import { isRelationshipAttribute, type EntityLike, type RelationshipAttribute } from "../mapping/instrumented.js";
 import { relationshipJoin } from "../mapping/join-condition.js";
 import { Load, type AnyLoad, type SpecOf } from "../loading/options.js";
-import type { LoadRow } from "../typing/loaded.js";
+import type { AliasOf, LoadRow } from "../typing/loaded.js";
+import type { ApplicableOptions, SelectedTables } from "../typing/applicable.js";
 import { and } from "../../core/sql/operators.js";
 
 export type SelectItem = { readonly kind: "entity"; readonly entity: EntityLike } | { readonly kind: "expression"; readonly expr: Expression };
@@ -23,9 +24,15 @@ export interface OrmState {
   readonly populateExisting: boolean;
 }
 
-/** Row type of a select: an entity class gives its instance type, an expression its value type. */
+/**
+ * Row type of a select: an entity class gives its instance type, an alias (`aliased(User)`) the
+ * instance type of its class, an expression its value type.
+ */
 export type RowOf<Items extends readonly unknown[]> = {
-  [K in keyof Items]: Items[K] extends abstract new (...args: never[]) => infer I ? I : Items[K] extends Expression<infer T> ? T : never;
+  [K in keyof Items]: Items[K] extends abstract new (...args: never[]) => infer I ? I
+    : Items[K] extends Expression<infer T> ? T
+    : Items[K] extends AliasOf<infer I> ? I
+    : never;
 };
 
 type JoinTarget = MappedClass | EntityStatics | Selectable;
@@ -45,11 +52,25 @@ export class EntitySelect<Row extends readonly unknown[] = unknown[]> extends Se
    * Loader options: selectinload(User.orders), joinedload(Order.user), raiseload("*"), ...
    * The result's type gains the relationships they load (typing/loaded.ts).
    */
-  options<const L extends readonly AnyLoad[]>(...loads: L): EntitySelect<LoadRow<Row, SpecOf<L>>> {
-    loads.forEach((l, i) => {
+  options<const L extends readonly AnyLoad[]>(...loads: ApplicableOptions<L, SelectedTables<Row>>): EntitySelect<LoadRow<Row, SpecOf<L>>> {
+    // ApplicableOptions<L, ...> is L once the call compiled.
+    const checked = loads as unknown as readonly AnyLoad[];
+    checked.forEach((l, i) => {
       if (!(l instanceof Load)) throw new ArgumentError(`options() argument ${i + 1} is ${describeValue(l)}; expected a loader option such as selectinload(User.orders).`);
     });
-    return this.withOrm({ options: [...this.orm.options, ...loads] }) as unknown as EntitySelect<LoadRow<Row, SpecOf<L>>>;
+    // A statement of columns only never reaches the loaders (session.execute runs it as Core), so
+    // an option starting at a relationship would do nothing: refused, as SQLAlchemy does and as
+    // the types do (typing/applicable.ts).
+    if (!this.orm.items.some((item) => item.kind === "entity")) {
+      const first = checked.map((l) => l.steps[0]).find((step) => step !== undefined && step.attribute !== "*");
+      if (first !== undefined && first.attribute !== "*") {
+        throw new ArgumentError(
+          `Loader option for ${first.attribute.description} does not apply: the statement selects no entity, only columns. ` +
+            `Select the entity (select(${first.attribute.parent.mapper.name})) to load its relationships.`,
+        );
+      }
+    }
+    return this.withOrm({ options: [...this.orm.options, ...checked] }) as unknown as EntitySelect<LoadRow<Row, SpecOf<L>>>;
   }
 
   /** Overwrite attributes of objects already in the identity map with the fetched rows. */

@@ -23,9 +23,31 @@ export type LoadPath = string | RelationshipAttribute | readonly RelationshipAtt
 /** The relationship names along a path (`"orders.products"` or `[User.orders, Order.products]`). */
 export function pathSteps(mapper: Mapper, path: LoadPath): string[] {
   if (typeof path === "string") return path.split(".");
-  if (isRelationshipAttribute(path)) return [path.key];
-  if (Array.isArray(path)) return path.map((a: RelationshipAttribute) => a.key);
+  if (isRelationshipAttribute(path)) return [attributeStep(mapper, path)];
+  if (Array.isArray(path)) {
+    let at = mapper;
+    return path.map((a: RelationshipAttribute) => {
+      const key = attributeStep(at, a);
+      if (isRelationshipAttribute(a)) at = a.property.target;
+      return key;
+    });
+  }
   throw new ArgumentError(`session.load(): expected a relationship name such as "orders", got ${String(path)} for ${mapper.name}.`);
+}
+
+/**
+ * The key of an attribute step, which must start where the path is: `session.load(invoices,
+ * Order.user)` would otherwise load Invoice.user, the relationship of the same name (the types
+ * reject it too: typing/paths.ts).
+ */
+function attributeStep(at: Mapper, attribute: RelationshipAttribute): string {
+  if (isRelationshipAttribute(attribute) && attribute.parent.mapper !== at) {
+    throw new ArgumentError(
+      `session.load(): ${attribute.description} is not a relationship of ${at.name}, where the path is ` +
+        `(its relationships: ${at.relationships.map((r) => r.key).join(", ") || "none"}).`,
+    );
+  }
+  return attribute.key;
 }
 
 export async function explicitLoad(session: LoadingSession, objects: readonly Instrumented[], paths: readonly LoadPath[]): Promise<void> {

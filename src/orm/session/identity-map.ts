@@ -35,7 +35,7 @@ export class IdentityMap {
     for (const map of this.maps.values()) for (const obj of map.values()) fn(obj);
   }
 
-  *all(): Generator<object> {
+  *all(): Generator<object, void, undefined> {
     for (const map of this.maps.values()) yield* map.values();
   }
 

@@ -44,7 +44,7 @@ abstract class Rows<T> implements Iterable<T> {
     return rows[0] ?? null;
   }
 
-  [Symbol.iterator](): Iterator<T> {
+  [Symbol.iterator](): Iterator<T, undefined> {
     return this.rows()[Symbol.iterator]();
   }
 

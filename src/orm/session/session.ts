@@ -22,6 +22,7 @@ import { loadEntities } from "../loading/load-entities.js";
 import type { AnyLoad, SpecOf } from "../loading/options.js";
 import type { Loaded, LoadedBy } from "../typing/loaded.js";
 import type { ElementOf, PathOf, RelationshipNames, ValidPaths } from "../typing/paths.js";
+import type { ApplicableOptions, GetTable } from "../typing/applicable.js";
 import { EntitySelect } from "../query/select.js";
 import { flush, type FlushSession } from "../unit-of-work/flush.js";
 import { IdentityMap } from "./identity-map.js";
@@ -44,8 +45,9 @@ export interface SessionOptions {
   readonly nPlusOne?: NPlusOneMode;
 }
 
-export interface GetOptions<L extends readonly AnyLoad[] = readonly AnyLoad[]> {
-  readonly options?: L;
+/** `Table`: the entity `get()` selects; an option starting elsewhere does not compile (typing/applicable.ts). */
+export interface GetOptions<L extends readonly AnyLoad[] = readonly AnyLoad[], Table extends string = string> {
+  readonly options?: ApplicableOptions<L, Table>;
   readonly populateExisting?: boolean;
 }
 
@@ -169,7 +171,7 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Async
    * one query. `key` is the value, or an array (or object by property name) for composite keys.
    */
   async get<T extends object, const L extends readonly AnyLoad[] = []>(
-    entity: MappedClass<T>, key: unknown, options: GetOptions<L> = {},
+    entity: MappedClass<T>, key: unknown, options: GetOptions<L, GetTable<T>> = {},
   ): Promise<LoadedBy<T, SpecOf<L>> | null> {
     const { mapper } = entityOf(entity, "get()");
     const values = normalizeKey(mapper, key);
@@ -231,7 +233,7 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Async
     }
   }
 
-  addAll(objs: Iterable<object>): void {
+  addAll(objs: Iterable<object, unknown, undefined>): void {
     for (const obj of objs) this.add(obj);
   }
 

@@ -5,7 +5,7 @@
  * checked against the entity they must start from.
  */
 import type { RelationshipAttribute } from "../mapping/instrumented.js";
-import type { EntityBrand, NotLoaded, TableOf } from "./loaded.js";
+import type { EntityBrand, NotLoaded, TableOf } from "./brand.js";
 
 type Elem<V> = V extends readonly (infer X)[] ? X : Exclude<V, null>;
 

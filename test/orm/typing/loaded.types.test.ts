@@ -150,6 +150,9 @@ async function checks(session: Session): Promise<void> {
   // @ts-expect-error load(User) chains start with a relationship of User
   load(User).selectinload(Order.products);
   selectinload(User.orders).joinedload(Order.user).selectinload(User.invoice);
+  // raiseload/noload move the chain to their target, as the path does at run time.
+  selectinload(User.orders).raiseload(Order.user).selectinload(User.invoice);
+  // @ts-expect-error after raiseload(Order.user) the chain is at User, where Order.products does not start
   selectinload(User.orders).raiseload(Order.user).selectinload(Order.products);
   // @ts-expect-error raiseload in a chain is checked too
   selectinload(User.orders).raiseload(User.invoice);
