@@ -13,16 +13,28 @@ import { dataSql, type Dataset } from "./data.js";
 import { withDefaults, type Plan, type PlanNode } from "./plan.js";
 import { expand, graphObject, ReferenceLoader, type GraphObject, type ReferenceRow } from "./reference.js";
 import { critExpr, extract, readRelationship, runPlan } from "./run-orm.js";
+import { checkRecursion, type RecursionRunner } from "./recursion.js";
 import { pkColumns, type EntityClassOf, type Schema } from "./schema.js";
 
 export interface SchemaHandle {
   readonly schema: Schema;
   readonly prefix: string;
   readonly classes: readonly EntityClassOf[];
+  /** Its CREATE TABLE statements (the recursion child on PGlite has a database of its own). */
+  readonly ddl: readonly string[];
 }
 
-export async function writeData(engine: Engine, handle: SchemaHandle, data: Dataset): Promise<void> {
-  for (const sql of dataSql(handle.schema, handle.prefix, data)) await engine.execute({ sql, params: [] });
+export interface CaseContext {
+  /** The recursion child, and whether it needs the DDL and data sent (PGlite: its own database). */
+  readonly recursion?: { readonly runner: RecursionRunner; readonly ownDatabase: boolean };
+  /** The statements that wrote this case's data. */
+  readonly dataSql: readonly string[];
+}
+
+export async function writeData(engine: Engine, handle: SchemaHandle, data: Dataset): Promise<string[]> {
+  const sql = dataSql(handle.schema, handle.prefix, data);
+  for (const statement of sql) await engine.execute({ sql: statement, params: [] });
+  return sql;
 }
 
 /** Nodes a refresh() re-applies: the statement's own options (not containsEager, not session.load). */
@@ -34,20 +46,24 @@ function pkWhere(cls: EntityClassOf, schema: Schema, table: number, values: Read
   return pkColumns(schema.tables[table]!).map((c) => (cls[c] as InstrumentedColumn<number>).eq(values[c]!));
 }
 
-export async function checkCase(engine: Engine, handle: SchemaHandle, plan: Plan): Promise<void> {
+export async function checkCase(engine: Engine, handle: SchemaHandle, plan: Plan, context: CaseContext): Promise<void> {
   const { schema, classes } = handle;
   const nodes = withDefaults(schema, plan.root, plan.nodes);
   const ref = new ReferenceLoader(engine, schema, handle.prefix, plan.wlc);
   const top = await ref.top(plan);
   const seen = new Map<string, ReferenceRow>();
   const level = new Map<string, { row: ReferenceRow; obj: GraphObject }>();
-  const rows = top.map(({ row, second }) => {
+  const secondLevel = new Map<string, { row: ReferenceRow; obj: GraphObject }>();
+  const at = (map: typeof level, row: ReferenceRow): GraphObject => {
     seen.set(row.key, row);
-    let at = level.get(row.key);
-    if (at === undefined) { at = { row, obj: graphObject(row) }; level.set(row.key, at); }
-    return second === undefined ? at.obj : [at.obj, graphObject(second)] as [GraphObject, GraphObject];
-  });
-  const bound = 1 + (await expand(ref, [...level.values()], nodes, seen));
+    let hit = map.get(row.key);
+    if (hit === undefined) { hit = { row, obj: graphObject(row) }; map.set(row.key, hit); }
+    return hit.obj;
+  };
+  const rows = top.map(({ row, second }) => (second === undefined ? at(level, row) : [at(level, row), at(secondLevel, second)] as [GraphObject, GraphObject]));
+  // The second entity of select(A, B) gets its own model defaults.
+  const secondNodes = plan.pair === undefined ? [] : withDefaults(schema, plan.pair.target, []);
+  const bound = 1 + (await expand(ref, [...level.values()], nodes, seen)) + (await expand(ref, [...secondLevel.values()], secondNodes, seen));
 
   const session = new Session(engine);
   try {
@@ -57,7 +73,7 @@ export async function checkCase(engine: Engine, handle: SchemaHandle, plan: Plan
     const actualRows = run.rows.map((r) => {
       if (plan.pair === undefined) return extract(classes, schema, r as object, plan.root, nodes, identities, problems);
       const [a, b] = r as [object, object];
-      return [extract(classes, schema, a, plan.root, nodes, identities, problems), extract(classes, schema, b, plan.pair.target, [], identities, problems)];
+      return [extract(classes, schema, a, plan.root, nodes, identities, problems), extract(classes, schema, b, plan.pair.target, secondNodes, identities, problems)];
     });
     const sent = run.statements.map((s, i) => `  ${i + 1}. ${s.sql}  -- ${JSON.stringify(s.params)}`).join("\n");
     expect(problems, `identity problems; statements:\n${sent}`).toEqual([]);
@@ -90,6 +106,15 @@ export async function checkCase(engine: Engine, handle: SchemaHandle, plan: Plan
   }
 
   if (plan.refresh?.kind === "attrs" && top[0] !== undefined) await checkRefreshAttributes(engine, handle, plan, ref, top[0].row);
+  if (plan.recursion !== undefined && context.recursion !== undefined) {
+    const rel = plan.recursion;
+    const plain = new ReferenceLoader(engine, schema, handle.prefix, undefined);
+    const roots = (await plain.top({ ...plan, root: rel.owner, pair: undefined, page: undefined, wlc: undefined })).map((r) => r.row);
+    const own = context.recursion.ownDatabase;
+    await checkRecursion(context.recursion.runner, plain, roots, rel, {
+      ddl: own ? handle.ddl : [], sql: own ? context.dataSql : [], schema, prefix: handle.prefix, root: rel.owner, rel: rel.name,
+    });
+  }
 }
 
 /**

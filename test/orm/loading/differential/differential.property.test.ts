@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, it } from "vitest";
 import { createEngine, type Engine } from "../../../../src/index.js";
 import { backends } from "../../../support/backends.js";
 import { checkCase, writeData, type SchemaHandle } from "./check-case.js";
+import { RecursionRunner } from "./recursion.js";
 import { dataArb, materialise } from "./data.js";
 import { caseArb, describePlan, excludedFeatures, resolvePlan, restrictSchema } from "./plan.js";
 import { declareSchema, describeSchema, schemaArb, schemaDdl, secondaryName, tableName, type Schema } from "./schema.js";
@@ -20,13 +21,17 @@ const CASES = Number(process.env.ATHANOR_DIFF_CASES ?? (process.env.ATHANOR_LONG
 const SEED = process.env.ATHANOR_DIFF_SEED === undefined ? undefined : Number(process.env.ATHANOR_DIFF_SEED);
 /** Cases per generated schema: creating tables costs more than a case. */
 const PER_SCHEMA = 25;
+/** ATHANOR_DIFF_NO_SHRINK=1: report the first failure as found (faster while exploring). */
+const NO_SHRINK = process.env.ATHANOR_DIFF_NO_SHRINK === "1";
+const STATS = process.env.ATHANOR_DIFF_STATS === "1";
 
 let schemaCount = 0;
 
 async function createSchema(engine: Engine, schema: Schema): Promise<SchemaHandle> {
   const prefix = `s${++schemaCount}`;
-  for (const sql of schemaDdl(schema, prefix)) await engine.execute({ sql, params: [] });
-  return { schema, prefix, classes: declareSchema(schema, prefix) };
+  const ddl = schemaDdl(schema, prefix);
+  for (const sql of ddl) await engine.execute({ sql, params: [] });
+  return { schema, prefix, classes: declareSchema(schema, prefix), ddl };
 }
 
 async function dropSchema(engine: Engine, handle: SchemaHandle): Promise<void> {
@@ -39,26 +44,36 @@ async function dropSchema(engine: Engine, handle: SchemaHandle): Promise<void> {
 
 describe.each(backends)("differential loading ($name)", (backend) => {
   let engine: Engine;
+  let runner: RecursionRunner | undefined;
   beforeAll(async () => {
-    engine = createEngine(await backend.freshUrl());
+    const url = await backend.freshUrl();
+    engine = createEngine(url);
+    if (!off.has("recursion")) runner = new RecursionRunner(url);
   });
-  afterAll(() => engine?.dispose());
+  afterAll(async () => {
+    runner?.stop();
+    await engine?.dispose();
+  });
 
   it(`every option tree loads the reference graph, within its statement bound (${CASES} cases)`, async () => {
+    const stats = { cases: 0, schemas: 0, ddlMs: 0, totalMs: 0 };
     const property = fc.asyncProperty(
       schemaArb,
-      fc.array(fc.tuple(dataArb, caseArb), { minLength: 1, maxLength: Math.min(PER_SCHEMA, CASES) }),
+      fc.array(fc.tuple(dataArb, caseArb), { minLength: 1, maxLength: Math.min(2 * PER_SCHEMA, CASES), size: "max" }),
       async (rawSchema, cases) => {
         const schema = restrictSchema(rawSchema, off);
+        const started = performance.now();
         const handle = await createSchema(engine, schema);
+        stats.ddlMs += performance.now() - started;
         try {
           for (const [dataSeed, caseSeed] of cases) {
             const plan = resolvePlan(schema, caseSeed, off);
             if (plan === undefined) continue;
             const data = materialise(schema, dataSeed);
-            await writeData(engine, handle, data);
+            const dataSql = await writeData(engine, handle, data);
+            stats.cases += 1;
             try {
-              await checkCase(engine, handle, plan);
+              await checkCase(engine, handle, plan, { dataSql, recursion: runner && { runner, ownDatabase: backend.name === "pglite" } });
             } catch (error) {
               const rows = data.rows.map((r, t) => `T${t}: ${JSON.stringify(r.map((x) => ({ ...x.values, ts: x.ts })))}`).join("\n");
               const pairs = data.pairs.map((p, n) => (p.length ? `m${n}: ${JSON.stringify(p)}` : "")).filter(Boolean).join("\n");
@@ -68,9 +83,16 @@ describe.each(backends)("differential loading ($name)", (backend) => {
           }
         } finally {
           await dropSchema(engine, handle);
+          stats.schemas += 1;
+          stats.totalMs += performance.now() - started;
         }
       },
     );
-    await fc.assert(property, { numRuns: Math.max(1, Math.ceil(CASES / PER_SCHEMA)), seed: SEED, interruptAfterTimeLimit: undefined });
+    try {
+      await fc.assert(property, { numRuns: Math.max(1, Math.ceil(CASES / PER_SCHEMA)), seed: SEED, endOnFailure: NO_SHRINK });
+    } finally {
+      // eslint-disable-next-line no-console
+      if (STATS) console.log(`${backend.name}: ${stats.cases} cases on ${stats.schemas} schemas in ${Math.round(stats.totalMs)} ms (DDL ${Math.round(stats.ddlMs)} ms)`);
+    }
   }, 600_000);
 });

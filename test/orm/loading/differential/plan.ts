@@ -33,16 +33,19 @@ export interface CaseSeed {
   readonly pair: boolean;
   readonly refresh: { readonly kind: "attrs" | "reapply"; readonly rel: number } | null;
   readonly roundTrip: boolean;
+  /** Also load a self-referential collection with recursionDepth: -1 (on data with cycles). */
+  readonly recursion: boolean;
 }
 
 /**
  * Features the environment can switch off (comma-separated ATHANOR_DIFF_EXCLUDE): the strategy
  * names, and limit, withLoaderCriteria, criteria, loadCriteria, pair, refresh, refreshAttrs,
- * eager, orderBy, composite, m2m, self, oneToOne, ts.
+ * eager, orderBy, composite, m2m, self, oneToOne, ts, recursion, joinedBelowKeyed (a joined step, or a lazy "joined"
+ * default, under a selectin/subquery/immediate step).
  */
 export const FEATURES = [
   ...STRATEGIES, "limit", "withLoaderCriteria", "criteria", "loadCriteria", "pair", "refresh", "refreshAttrs",
-  "eager", "orderBy", "composite", "m2m", "self", "oneToOne", "ts",
+  "eager", "orderBy", "composite", "m2m", "self", "oneToOne", "ts", "recursion", "joinedBelowKeyed",
 ] as const;
 export type Feature = (typeof FEATURES)[number];
 
@@ -59,7 +62,9 @@ const critArb: fc.Arbitrary<Crit> = fc.record({ op: fc.constantFrom<"gt" | "le">
 function nodeArb(depth: number): fc.Arbitrary<NodeSeed> {
   return fc.record({
     rel: fc.nat(11),
-    strategy: fc.constantFrom(...STRATEGIES),
+    // joined twice as often: its combinations (under keyed loaders, collections under many-to-one
+    // with a LIMIT) are where the rows multiply; immediate half as often (a query per parent).
+    strategy: fc.constantFrom<Strategy>("selectin", "selectin", "joined", "joined", "joined", "joined", "subquery", "subquery", "immediate", "containsEager", "containsEager", "load", "load"),
     crit: fc.option(critArb, { freq: 4 }),
     children: depth <= 1 ? fc.constant([]) : fc.array(nodeArb(depth - 1), { maxLength: 2 }),
   });
@@ -68,11 +73,12 @@ function nodeArb(depth: number): fc.Arbitrary<NodeSeed> {
 export const caseArb: fc.Arbitrary<CaseSeed> = fc.record({
   root: fc.nat(5),
   tree: fc.array(nodeArb(3), { minLength: 1, maxLength: 2 }),
-  page: fc.option(fc.record({ limit: fc.integer({ min: 1, max: 6 }), offset: fc.nat(4) }), { freq: 3 }),
+  page: fc.option(fc.record({ limit: fc.integer({ min: 1, max: 6 }), offset: fc.nat(4) }), { freq: 2 }),
   wlc: fc.option(fc.record({ table: fc.nat(5), crit: critArb }), { freq: 4 }),
   pair: fc.boolean(),
   refresh: fc.option(fc.record({ kind: fc.constantFrom<"attrs" | "reapply">("attrs", "reapply"), rel: fc.nat(11) }), { freq: 3 }),
   roundTrip: fc.boolean(),
+  recursion: fc.nat(5).map((n) => n === 0),
 });
 
 /** One node of a resolved option tree. */
@@ -92,6 +98,8 @@ export interface Plan {
   readonly pair: Rel | undefined;
   readonly refresh: { readonly kind: "attrs" | "reapply"; readonly rel: Rel } | undefined;
   readonly roundTrip: boolean;
+  /** selectinload(rel, { recursionDepth: -1 }) on a self-referential collection, checked apart. */
+  readonly recursion: Rel | undefined;
 }
 
 /** The schema without the features that are switched off. */
@@ -102,8 +110,9 @@ export function restrictSchema(schema: Schema, off: ReadonlySet<Feature>): Schem
     .map((l) => (off.has("orderBy") ? { ...l, orderBy: undefined } : l));
   const tables = off.has("composite") ? schema.tables.map(() => ({ composite: false })) : schema.tables;
   const restricted: Schema = { tables, links, eager: undefined };
-  const eager = off.has("eager") || schema.eager === undefined ? undefined
+  let eager = off.has("eager") || schema.eager === undefined ? undefined
     : relsOf(restricted, schema.eager.table).some((r) => r.name === schema.eager!.rel) ? schema.eager : undefined;
+  if (eager?.lazy === "joined" && off.has("joinedBelowKeyed")) eager = { ...eager, lazy: "selectin" };
   return { ...restricted, eager };
 }
 
@@ -120,6 +129,7 @@ export function resolvePlan(schema: Schema, seed: CaseSeed, off: ReadonlySet<Fea
   const resolve = (owner: number, seeds: readonly NodeSeed[], parent: Strategy | undefined, joinedTables: number[]): PlanNode[] => {
     const rels = relsOf(schema, owner);
     const out: PlanNode[] = [];
+    if (rels.length === 0) return out;
     for (const s of seeds) {
       const rel = rels[s.rel % rels.length]!;
       if (out.some((n) => n.rel.name === rel.name)) continue;
@@ -134,6 +144,7 @@ export function resolvePlan(schema: Schema, seed: CaseSeed, off: ReadonlySet<Fea
         else if (parent === undefined) containsEagerUsed = true;
       }
       strategy = strategy === "load" && parent !== "load" && !allowed("load") ? fallback("selectin") : fallback(strategy);
+      if (strategy === "joined" && off.has("joinedBelowKeyed") && (parent === "selectin" || parent === "subquery" || parent === "immediate")) strategy = parent;
       if (strategy === "containsEager" && !allowed("containsEager")) strategy = fallback("joined");
       const crit = s.crit !== null && !off.has("criteria") && !(strategy === "load" && off.has("loadCriteria")) ? s.crit : undefined;
       const tables = strategy === "containsEager" ? [...joinedTables, rel.target] : joinedTables;
@@ -169,7 +180,8 @@ export function resolvePlan(schema: Schema, seed: CaseSeed, off: ReadonlySet<Fea
     const rels = relsOf(schema, root);
     refresh = { kind: seed.refresh.kind, rel: rels[seed.refresh.rel % rels.length]! };
   }
-  return { root, nodes, page, wlc, pair: pairRel, refresh, roundTrip: seed.roundTrip && !off.has("ts") };
+  const recursion = seed.recursion && !off.has("recursion") ? relationships(schema).find((r) => r.selfReferential && r.many) : undefined;
+  return { root, nodes, page, wlc, pair: pairRel, refresh, roundTrip: seed.roundTrip && !off.has("ts"), recursion };
 }
 
 /**
@@ -208,5 +220,6 @@ export function describePlan(plan: Plan): string {
   if (plan.page) parts.push(`limit ${plan.page.limit} offset ${plan.page.offset}`);
   if (plan.wlc) parts.push(`withLoaderCriteria(T${plan.wlc.table}, val ${plan.wlc.crit.op === "gt" ? ">" : "<="} ${plan.wlc.crit.value})`);
   if (plan.refresh) parts.push(`refresh ${plan.refresh.kind} ${plan.refresh.rel.name}`);
+  if (plan.recursion) parts.push(`then selectinload(T${plan.recursion.owner}.${plan.recursion.name}, { recursionDepth: -1 })`);
   return parts.join("; ");
 }
