@@ -13,6 +13,7 @@ import { dataSql, type Dataset } from "./data.js";
 import { withDefaults, type Plan, type PlanNode } from "./plan.js";
 import { expand, graphObject, ReferenceLoader, type GraphObject, type ReferenceRow } from "./reference.js";
 import { critExpr, extract, readRelationship, runPlan } from "./run-orm.js";
+import { checkMutation, findMutation } from "./mutation.js";
 import { checkRecursion, type RecursionRunner } from "./recursion.js";
 import { pkColumns, type EntityClassOf, type Schema } from "./schema.js";
 
@@ -27,8 +28,9 @@ export interface SchemaHandle {
 export interface CaseContext {
   /** The recursion child, and whether it needs the DDL and data sent (PGlite: its own database). */
   readonly recursion?: { readonly runner: RecursionRunner; readonly ownDatabase: boolean };
-  /** The statements that wrote this case's data. */
+  /** The statements that wrote this case's data, and the data. */
   readonly dataSql: readonly string[];
+  readonly data: Dataset;
 }
 
 export async function writeData(engine: Engine, handle: SchemaHandle, data: Dataset): Promise<string[]> {
@@ -115,6 +117,9 @@ export async function checkCase(engine: Engine, handle: SchemaHandle, plan: Plan
       ddl: own ? handle.ddl : [], sql: own ? context.dataSql : [], schema, prefix: handle.prefix, root: rel.owner, rel: rel.name,
     });
   }
+  // Last: it writes to the tables.
+  const mutation = plan.mutation === undefined ? undefined : findMutation(schema, context.data, plan.mutation);
+  if (mutation !== undefined) await checkMutation(engine, schema, handle.prefix, classes, context.data, mutation);
 }
 
 /**

@@ -73,7 +73,7 @@ describe.each(backends)("differential loading ($name)", (backend) => {
             const dataSql = await writeData(engine, handle, data);
             stats.cases += 1;
             try {
-              await checkCase(engine, handle, plan, { dataSql, recursion: runner && { runner, ownDatabase: backend.name === "pglite" } });
+              await checkCase(engine, handle, plan, { dataSql, data, recursion: runner && { runner, ownDatabase: backend.name === "pglite" } });
             } catch (error) {
               const rows = data.rows.map((r, t) => `T${t}: ${JSON.stringify(r.map((x) => ({ ...x.values, ts: x.ts })))}`).join("\n");
               const pairs = data.pairs.map((p, n) => (p.length ? `m${n}: ${JSON.stringify(p)}` : "")).filter(Boolean).join("\n");

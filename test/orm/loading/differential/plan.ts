@@ -35,17 +35,19 @@ export interface CaseSeed {
   readonly roundTrip: boolean;
   /** Also load a self-referential collection with recursionDepth: -1 (on data with cycles). */
   readonly recursion: boolean;
+  /** Then move a child to another parent through its many-to-one (mutation.ts); picks which. */
+  readonly mutation: number | null;
 }
 
 /**
  * Features the environment can switch off (comma-separated ATHANOR_DIFF_EXCLUDE): the strategy
  * names, and limit, withLoaderCriteria, criteria, loadCriteria, pair, refresh, refreshAttrs,
- * eager, orderBy, composite, m2m, self, oneToOne, ts, recursion, joinedBelowKeyed (a joined step, or a lazy "joined"
+ * eager, orderBy, composite, m2m, self, oneToOne, ts, recursion, backPopulates, joinedBelowKeyed (a joined step, or a lazy "joined"
  * default, under a selectin/subquery/immediate step).
  */
 export const FEATURES = [
   ...STRATEGIES, "limit", "withLoaderCriteria", "criteria", "loadCriteria", "pair", "refresh", "refreshAttrs",
-  "eager", "orderBy", "composite", "m2m", "self", "oneToOne", "ts", "recursion", "joinedBelowKeyed",
+  "eager", "orderBy", "composite", "m2m", "self", "oneToOne", "ts", "recursion", "backPopulates", "joinedBelowKeyed",
 ] as const;
 export type Feature = (typeof FEATURES)[number];
 
@@ -79,6 +81,7 @@ export const caseArb: fc.Arbitrary<CaseSeed> = fc.record({
   refresh: fc.option(fc.record({ kind: fc.constantFrom<"attrs" | "reapply">("attrs", "reapply"), rel: fc.nat(11) }), { freq: 3 }),
   roundTrip: fc.boolean(),
   recursion: fc.nat(5).map((n) => n === 0),
+  mutation: fc.option(fc.nat(99), { freq: 5 }),
 });
 
 /** One node of a resolved option tree. */
@@ -100,6 +103,7 @@ export interface Plan {
   readonly roundTrip: boolean;
   /** selectinload(rel, { recursionDepth: -1 }) on a self-referential collection, checked apart. */
   readonly recursion: Rel | undefined;
+  readonly mutation: number | undefined;
 }
 
 /** The schema without the features that are switched off. */
@@ -181,7 +185,8 @@ export function resolvePlan(schema: Schema, seed: CaseSeed, off: ReadonlySet<Fea
     refresh = { kind: seed.refresh.kind, rel: rels[seed.refresh.rel % rels.length]! };
   }
   const recursion = seed.recursion && !off.has("recursion") ? relationships(schema).find((r) => r.selfReferential && r.many) : undefined;
-  return { root, nodes, page, wlc, pair: pairRel, refresh, roundTrip: seed.roundTrip && !off.has("ts"), recursion };
+  const mutation = seed.mutation !== null && !off.has("backPopulates") ? seed.mutation : undefined;
+  return { root, nodes, page, wlc, pair: pairRel, refresh, roundTrip: seed.roundTrip && !off.has("ts"), recursion, mutation };
 }
 
 /**
@@ -220,6 +225,7 @@ export function describePlan(plan: Plan): string {
   if (plan.page) parts.push(`limit ${plan.page.limit} offset ${plan.page.offset}`);
   if (plan.wlc) parts.push(`withLoaderCriteria(T${plan.wlc.table}, val ${plan.wlc.crit.op === "gt" ? ">" : "<="} ${plan.wlc.crit.value})`);
   if (plan.refresh) parts.push(`refresh ${plan.refresh.kind} ${plan.refresh.rel.name}`);
+  if (plan.mutation !== undefined) parts.push(`then move a child (pick ${plan.mutation})`);
   if (plan.recursion) parts.push(`then selectinload(T${plan.recursion.owner}.${plan.recursion.name}, { recursionDepth: -1 })`);
   return parts.join("; ");
 }
