@@ -4,7 +4,8 @@
  * process could stop it: here the parent kills the process instead.
  *
  * Protocol (IPC): { url } first, then { ddl, sql, schema, prefix, root, rel } per case; each
- * answer is { graph: { [key]: childKeys[] | "NOT LOADED" }, statements } or { error }.
+ * answer is { graph: { [key]: childKeys[] | "NOT LOADED" }, statements } or { error }. Between
+ * them it sends { beat: true } every 250 ms.
  */
 import { createEngine, select, selectinload, Session, type Engine, type InstrumentedColumn, type RelationshipAttribute } from "../../../../src/index.js";
 import { captureStatements } from "../../../../src/testing/assert-sql.js";
@@ -60,6 +61,10 @@ async function run(request: RecursionRequest): Promise<RecursionAnswer> {
     await session.close();
   }
 }
+
+// A heartbeat: the endless loop of defect 4 runs only microtasks, so timers stop firing and the
+// parent sees the silence (a slow but live child keeps beating).
+setInterval(() => process.send!({ beat: true }), 250);
 
 process.on("message", (message: { url: string } | RecursionRequest) => {
   if ("url" in message) {
