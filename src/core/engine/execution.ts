@@ -63,11 +63,11 @@ export async function runStatement(
   return result;
 }
 
-/** BEGIN / COMMIT / ROLLBACK: echoed, but not reported as `execute` events. */
+/** BEGIN / COMMIT / ROLLBACK / SAVEPOINT ...: echoed, but not reported as `execute` events. */
 export async function runControl(
   ctx: ExecutionContext,
   connection: PooledConnection,
-  sql: "BEGIN" | "COMMIT" | "ROLLBACK",
+  sql: string,
 ): Promise<void> {
   const started = performance.now();
   let error: unknown;
