@@ -14,7 +14,7 @@ import { isFatalConnectionError } from "../drivers/database-error.js";
 import { CommitOutcomeUnknownError, DatabaseError, InvalidRequestError, OperationalError, ResourceClosedError } from "../errors.js";
 import { prepareStatement, runControl, runStatement, type ExecutionContext } from "./execution.js";
 import type { PooledConnection } from "./pool/pool.js";
-import { beginStatement, checkTransactionOptions, type TransactionOptions } from "./transaction-options.js";
+import { beginStatement, checkTransactionOptions, mergeTransactionOptions, type TransactionOptions } from "./transaction-options.js";
 import type { CompiledStatement, QueryResult } from "./types.js";
 
 export class Connection {
@@ -59,7 +59,7 @@ export class Connection {
         "a transaction is already open on this connection; commit() or rollback() it before begin()",
       );
     }
-    await runControl(this.#ctx, pooled, beginStatement(options));
+    await runControl(this.#ctx, pooled, beginStatement(mergeTransactionOptions(this.#ctx.transactionDefaults, options)));
   }
 
   /**

@@ -105,7 +105,8 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Savep
     if (tx !== undefined && (tx.state === "active" || tx.state === "failed")) return tx;
     this.closed = false;
     const deadline = this.transactionTimeout === undefined ? undefined : Date.now() + this.transactionTimeout;
-    return (this.tx = new SessionTransaction(this.engine, { options: this.transactionOptions, deadline }));
+    const options = mergeTransactionOptions(this.engine.transactionDefaults, this.transactionOptions);
+    return (this.tx = new SessionTransaction(this.engine, { options, deadline }));
   }
 
   // ---- SessionLink / LoadingSession -------------------------------------------------------
@@ -432,7 +433,7 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Savep
     const sessionDeadline = this.transactionTimeout === undefined ? undefined : Date.now() + this.transactionTimeout;
     const ownDeadline = timeout === undefined ? undefined : Date.now() + timeout;
     tx.configure({
-      options: mergeTransactionOptions(this.transactionOptions, txOptions),
+      options: mergeTransactionOptions(this.engine.transactionDefaults, this.transactionOptions, txOptions),
       deadline: sessionDeadline === undefined ? ownDeadline : ownDeadline === undefined ? sessionDeadline : Math.min(sessionDeadline, ownDeadline),
     });
     return this.guard.runBlock("begin()", async () => {
