@@ -55,6 +55,7 @@ describe.each(engineCases)("isolation, access mode and deadline ($name)", (c) =>
         // pglite://memory is a new database per engine.
         await createSchema(serial.engine);
         await serial.engine.execute({ sql: "INSERT INTO parents (id, name) VALUES (1, 'one')", params: [] });
+        await serial.engine.execute({ sql: "SELECT setval('parents_id_seq', 100)", params: [] });
       }
       await using session = new Session(serial.engine);
       await session.begin(async (s) => s.add(new Parent({ name: "engine-serializable" })));
