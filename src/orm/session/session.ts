@@ -333,6 +333,7 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Savep
       await this.flushInner();
       const tx = this.transaction();
       await tx.commit();
+      this.tx = undefined; // a later rollback() must not undo what this one committed
       // Rows deleted in the committed transaction are gone: their objects are detached (SQLAlchemy).
       for (const frame of tx.frames) {
         for (const obj of frame.deleted) {

@@ -77,10 +77,12 @@ export function undoFrames(session: RollbackTarget, frames: readonly ChangeFrame
     obj[STATE].session = undefined;
   }
   session.pending.clear();
-  // Deleted rows are back.
+  // Deleted rows are back, except those inserted in the same levels (transient above, as in
+  // SQLAlchemy, whose revert_deletion skips objects the rollback expunged).
   for (const frame of frames) {
     for (const obj of frame.deleted) {
       const state = obj[STATE];
+      if (state.status !== "deleted") continue;
       state.status = "persistent";
       session.identityMap.set(state.mapper, state.identityKey, obj);
     }
