@@ -164,6 +164,31 @@ describe.each(engineCases)("savepoints ($name)", (c) => {
     expect(await countRows(engine, "SELECT count(*) FROM parents")).toBe(4);
   });
 
+  // Both found by the model-based test (faults/model.test.ts).
+  it("rollback() after commit() leaves the committed objects persistent", async () => {
+    await using session = new Session(engine);
+    const added = new Parent({ name: "committed-then-rollback" });
+    session.add(added);
+    await session.flush();
+    const id = added.id;
+    await session.commit();
+    await session.rollback();
+    expect(session.contains(added)).toBe(true);
+    expect(await session.get(Parent, id)).toBe(added);
+  });
+
+  it("an object inserted and deleted in a rolled-back transaction is transient, not back in the identity map", async () => {
+    await using session = new Session(engine);
+    const added = new Parent({ name: "inserted-then-deleted" });
+    session.add(added);
+    const sp = await session.beginNested();
+    session.delete(added);
+    await sp.commit();
+    await session.rollback();
+    expect(session.contains(added)).toBe(false);
+    expect(session.identityMap.size).toBe(0);
+  });
+
   it("an inner savepoint ended by its outer one's rollback: its own rollback warns and sends nothing", async () => {
     await using session = new Session(engine);
     const outer = await session.beginNested();
