@@ -30,3 +30,7 @@ export { Result, ScalarResult } from "./orm/session/result.js";
 export type { Loaded, LoadedEntity, NotLoaded, LoadHint } from "./orm/typing/loaded.js";
 export type { LoadedInput } from "./orm/session/session.js";
 export { inspect, isLoaded, InstanceInspection, type AttributeInspection, type AttributeHistory, type ObjectState } from "./orm/inspection.js";
+export { withRetry, isRetryableError, type RetryOptions } from "./core/engine/retry.js";
+export type { TransactionOptions, IsolationLevel } from "./core/engine/transaction-options.js";
+export { NestedTransaction } from "./orm/session/nested-transaction.js";
+export type { BeginOptions } from "./orm/session/session.js";

@@ -67,6 +67,11 @@ export class DatabaseError extends AthanorError {
   readonly sql: string;
   readonly params: readonly unknown[];
   readonly sqlstate: string | undefined;
+  /**
+   * True when running the whole transaction again may succeed (serialization failure, deadlock):
+   * see `withRetry()` (core/engine/retry.ts). Never true for a single statement's retry.
+   */
+  readonly retryable: boolean = false;
   constructor(message: string, details: DatabaseErrorDetails) {
     // No statement (a connection that could not be opened): nothing to show but the message.
     const statement =
@@ -100,6 +105,27 @@ export class OperationalError extends DatabaseError {
  */
 export class ConnectionError extends OperationalError {
   override readonly code: string = "connection";
+}
+/**
+ * SQLSTATE 40001: a concurrent transaction made this one's result impossible (SERIALIZABLE,
+ * REPEATABLE READ). The transaction is gone; run the whole unit of work again (`withRetry`).
+ */
+export class SerializationFailureError extends OperationalError {
+  override readonly code: string = "serialization-failure";
+  override readonly retryable: boolean = true;
+}
+/** SQLSTATE 40P01: PostgreSQL broke a deadlock by aborting this transaction; run it again (`withRetry`). */
+export class DeadlockDetectedError extends OperationalError {
+  override readonly code: string = "deadlock-detected";
+  override readonly retryable: boolean = true;
+}
+/**
+ * COMMIT was sent and the connection was lost before its reply: the server may or may not have
+ * committed. Never retry blindly (the work may be applied twice): check whether it is there,
+ * then decide. Raised only for that case; a COMMIT that surely failed raises its own error.
+ */
+export class CommitOutcomeUnknownError extends OperationalError {
+  override readonly code: string = "commit-outcome-unknown";
 }
 /** Everything else the server reports (class XX, internal errors). */
 export class InternalError extends DatabaseError {

@@ -22,7 +22,7 @@ export class DetachedInstanceError extends InvalidRequestError {
   override readonly code: string = "detached-instance";
 }
 
-/** A flush failed; the session refuses further SQL until rollback(). */
+/** A statement, flush or COMMIT failed in the transaction; the session refuses every operation until rollback(). */
 export class PendingRollbackError extends InvalidRequestError {
   override readonly code: string = "pending-rollback";
 }
@@ -50,4 +50,18 @@ export class UniqueRequiredError extends InvalidRequestError {
 /** The same relationship was loaded one object at a time, again and again (session option `nPlusOne: "raise"`). */
 export class NPlusOneError extends InvalidRequestError {
   override readonly code: string = "n-plus-one";
+}
+
+/**
+ * Two operations ran on one Session at once (two tasks sharing it, or a call from outside a
+ * running `session.begin(fn)`). Rejected before any SQL; the session stays usable for the caller
+ * that owns it.
+ */
+export class ConcurrentSessionUseError extends InvalidRequestError {
+  override readonly code: string = "concurrent-use";
+}
+
+/** The transaction's deadline passed: no further statement is sent and nothing commits. */
+export class TransactionDeadlineError extends InvalidRequestError {
+  override readonly code: string = "transaction-deadline";
 }

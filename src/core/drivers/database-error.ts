@@ -6,6 +6,8 @@
 import {
   DataError,
   DatabaseError,
+  DeadlockDetectedError,
+  SerializationFailureError,
   IntegrityError,
   InternalError,
   OperationalError,
@@ -24,6 +26,12 @@ const BY_CLASS: Readonly<Record<string, DatabaseErrorClass>> = {
   "55": OperationalError, // object not in prerequisite state: lock not available
   "57": OperationalError, // operator intervention: query canceled, admin shutdown
   "58": OperationalError, // system error
+};
+
+/** SQLSTATEs with a class of their own, before the class-wide table above. */
+const BY_SQLSTATE: Readonly<Record<string, DatabaseErrorClass>> = {
+  "40001": SerializationFailureError,
+  "40P01": DeadlockDetectedError,
 };
 
 interface ServerErrorFields {
@@ -61,6 +69,6 @@ export function toDatabaseError(error: unknown, sql: string, params: readonly un
   const ErrorClass =
     sqlstate === undefined
       ? OperationalError // the server did not answer: the connection failed
-      : (BY_CLASS[sqlstate.slice(0, 2)] ?? InternalError);
+      : (BY_SQLSTATE[sqlstate] ?? BY_CLASS[sqlstate.slice(0, 2)] ?? InternalError);
   return new ErrorClass(message, { sql, params, sqlstate, cause: error });
 }

@@ -21,8 +21,14 @@ import { EventHub } from "./events.js";
 import { prepareStatement, runStatement, type ExecutionContext } from "./execution.js";
 import { Pool, type PoolStatus } from "./pool/pool.js";
 import type { CompiledStatement, ExecuteEvent, ExecutedEvent, QueryResult } from "./types.js";
+import { checkTransactionOptions, mergeTransactionOptions, type TransactionOptions } from "./transaction-options.js";
 
-export interface EngineOptions {
+/**
+ * Engine options. `isolationLevel`, `readOnly` and `deferrable` (TransactionOptions) are the
+ * default of every transaction begun on the engine's connections (`conn.begin()`, sessions);
+ * a session's and a transaction's own options override them.
+ */
+export interface EngineOptions extends TransactionOptions {
   /** Connections kept open in the pool. Default 5. */
   poolSize?: number;
   /** Extra connections allowed above poolSize, closed when returned. Default 10. */
@@ -40,6 +46,7 @@ export interface EngineOptions {
 const DEFAULTS = { poolSize: 5, maxOverflow: 10, poolTimeout: 30_000 } as const;
 const OPTION_NAMES: ReadonlySet<string> = new Set([
   "poolSize", "maxOverflow", "poolTimeout", "poolPrePing", "echo", "driver",
+  "isolationLevel", "readOnly", "deferrable",
 ]);
 
 export function createEngine(url: string, options?: EngineOptions): Engine {
@@ -52,6 +59,8 @@ export class Engine {
   readonly driverName: DriverName;
   /** Live pool counters. */
   readonly pool: PoolStatus;
+  /** Isolation level and access mode every transaction starts with, unless told otherwise. */
+  readonly transactionDefaults: TransactionOptions | undefined;
   readonly #pool: Pool;
   readonly #events = new EventHub();
   readonly #ctx: ExecutionContext;
@@ -87,7 +96,9 @@ export class Engine {
       get idle() { return pool.idle; },
       get waiting() { return pool.waiting; },
     });
-    this.#ctx = { pool, events: this.#events, echo };
+    const { isolationLevel, readOnly, deferrable } = options;
+    this.transactionDefaults = mergeTransactionOptions({ isolationLevel, readOnly, deferrable });
+    this.#ctx = { pool, events: this.#events, echo, transactionDefaults: this.transactionDefaults };
   }
 
   /** Checks out a pooled connection; release it (or `await using`) when done. */
@@ -143,7 +154,8 @@ function checkOptions(options: EngineOptions): void {
       throw new ArgumentError(`unknown engine option "${key}"; expected one of ${[...OPTION_NAMES].join(", ")}`);
     }
   }
-  const { poolSize, maxOverflow, poolTimeout, driver, echo, poolPrePing } = options;
+  const { poolSize, maxOverflow, poolTimeout, driver, echo, poolPrePing, isolationLevel, readOnly, deferrable } = options;
+  checkTransactionOptions({ isolationLevel, readOnly, deferrable });
   if (poolSize !== undefined && !(Number.isInteger(poolSize) && poolSize >= 1)) {
     throw new ArgumentError(`poolSize must be an integer >= 1, got ${String(poolSize)}`);
   }

@@ -9,12 +9,15 @@ import { ArgumentError, InvalidRequestError } from "../errors.js";
 import { formatEchoLine, type EchoTarget } from "./echo.js";
 import type { EventHub } from "./events.js";
 import type { Pool, PooledConnection } from "./pool/pool.js";
+import type { TransactionOptions } from "./transaction-options.js";
 import type { CompiledStatement, QueryResult } from "./types.js";
 
 export interface ExecutionContext {
   readonly pool: Pool;
   readonly events: EventHub;
   readonly echo: EchoTarget | undefined;
+  /** The engine's default isolation level and access mode (Connection.begin() merges them). */
+  readonly transactionDefaults?: TransactionOptions | undefined;
 }
 
 /** A statement whose parameters were checked and encoded (nothing sent yet). */
@@ -63,11 +66,11 @@ export async function runStatement(
   return result;
 }
 
-/** BEGIN / COMMIT / ROLLBACK: echoed, but not reported as `execute` events. */
+/** BEGIN / COMMIT / ROLLBACK / SAVEPOINT ...: echoed, but not reported as `execute` events. */
 export async function runControl(
   ctx: ExecutionContext,
   connection: PooledConnection,
-  sql: "BEGIN" | "COMMIT" | "ROLLBACK",
+  sql: string,
 ): Promise<void> {
   const started = performance.now();
   let error: unknown;

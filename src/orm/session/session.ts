@@ -4,15 +4,15 @@
  * a second concurrent call fails before any SQL is sent.
  */
 import { InvalidRequestError, ArgumentError, ResourceClosedError } from "../../core/errors.js";
+import { checkTransactionOptions, mergeTransactionOptions, type TransactionOptions } from "../../core/engine/transaction-options.js";
 import { bindParams, compile } from "../../core/compiler/compiler.js";
 import type { Engine } from "../../core/engine/engine.js";
-import type { Connection } from "../../core/engine/connection.js";
 import type { QueryResult } from "../../core/engine/types.js";
 import type { Insert, Update, Delete } from "../../core/sql/dml.js";
 import { describeValue } from "../../core/sql/expression.js";
 import type { StatementNode } from "../../core/sql/nodes.js";
 import { Select } from "../../core/sql/select.js";
-import { DetachedInstanceError, PendingRollbackError } from "../errors.js";
+import { DetachedInstanceError } from "../errors.js";
 import { entityOf, type EntityStatics, type MappedClass } from "../mapping/declarative.js";
 import { identityKey } from "../mapping/identity-key.js";
 import { EXPIRED, instanceRepr, NOT_SET, STATE, stateOf, type Instrumented, type SessionLink } from "../mapping/instance-state.js";
@@ -32,8 +32,12 @@ import { cachedGetStatement, getStatement, keyParam } from "./get-statement.js";
 import { NPlusOneDetector, type NPlusOneMode } from "./n-plus-one.js";
 import { keepShape } from "../mapping/shapes.js";
 import { refreshAll, refreshAttributes, type RefreshableName, type RefreshHost } from "./refresh.js";
+import { OperationGuard } from "./operation-guard.js";
+import { SessionTransaction, type ChangeFrame } from "./transaction.js";
+import { restoreAfterRollback, restoreAfterSavepointRollback, undoFrames } from "./transaction-objects.js";
+import { NestedTransaction, type SavepointHost } from "./nested-transaction.js";
 
-export interface SessionOptions {
+export interface SessionOptions extends TransactionOptions {
   /** Expire every object at commit, so the next read sees the database (default true, as SQLAlchemy). */
   readonly expireOnCommit?: boolean;
   /** Flush pending changes before each query (default true). */
@@ -43,6 +47,17 @@ export interface SessionOptions {
    * (an N+1, session/n-plus-one.ts): "warn" (default), "raise" (for test suites) or "ignore".
    */
   readonly nPlusOne?: NPlusOneMode;
+  /**
+   * Milliseconds each transaction may take, from its first statement: after that no statement is
+   * sent and it does not commit (TransactionDeadlineError). Default: no limit.
+   */
+  readonly transactionTimeout?: number;
+}
+
+/** `session.begin(fn, options)`: this transaction's isolation, access mode and deadline. */
+export interface BeginOptions extends TransactionOptions {
+  /** Milliseconds from now after which no statement is sent and nothing commits. */
+  readonly timeout?: number;
 }
 
 /** `Table`: the entity `get()` selects; an option starting elsewhere does not compile (typing/applicable.ts). */
@@ -57,24 +72,43 @@ export type LoadedInput<T, Paths extends string> = T extends readonly (infer E)[
 type DmlStatement = Insert | Update | Delete;
 type Executable = EntitySelect<readonly unknown[]> | Select<unknown> | DmlStatement;
 
-export class Session implements LoadingSession, SessionLink, FlushSession, AsyncDisposable {
+export class Session implements LoadingSession, SessionLink, FlushSession, SavepointHost, AsyncDisposable {
   readonly identityMap = new IdentityMap();
   readonly link: SessionLink = this;
   readonly pending = new Set<Instrumented>();
   readonly dirty = new Set<Instrumented>();
   readonly deleted = new Set<Instrumented>();
   closed = false;
-  private connection: Connection | undefined;
-  private busy: string | undefined;
-  private failure: unknown;
   readonly expireOnCommit: boolean;
   readonly autoflush: boolean;
   private readonly nPlusOne: NPlusOneDetector;
+  private readonly guard = new OperationGuard();
+  private tx: SessionTransaction | undefined;
+  private readonly transactionOptions: TransactionOptions | undefined;
+  private readonly transactionTimeout: number | undefined;
 
   constructor(readonly engine: Engine, options: SessionOptions = {}) {
     this.expireOnCommit = options.expireOnCommit ?? true;
     this.autoflush = options.autoflush ?? true;
     this.nPlusOne = new NPlusOneDetector(options.nPlusOne ?? "warn");
+    const { isolationLevel, readOnly, deferrable, transactionTimeout } = options;
+    const txOptions = { isolationLevel, readOnly, deferrable };
+    checkTransactionOptions(mergeTransactionOptions(txOptions));
+    this.transactionOptions = mergeTransactionOptions(txOptions);
+    if (transactionTimeout !== undefined && !(typeof transactionTimeout === "number" && transactionTimeout > 0)) {
+      throw new ArgumentError(`transactionTimeout must be a number of milliseconds > 0, got ${String(transactionTimeout)}`);
+    }
+    this.transactionTimeout = transactionTimeout;
+  }
+
+  /** The current transaction, begun lazily (autobegin): one per commit/rollback cycle. */
+  private transaction(): SessionTransaction {
+    const tx = this.tx;
+    if (tx !== undefined && (tx.state === "active" || tx.state === "failed")) return tx;
+    this.closed = false;
+    const deadline = this.transactionTimeout === undefined ? undefined : Date.now() + this.transactionTimeout;
+    const options = mergeTransactionOptions(this.engine.transactionDefaults, this.transactionOptions);
+    return (this.tx = new SessionTransaction(this.engine, { options, deadline }));
   }
 
   // ---- SessionLink / LoadingSession -------------------------------------------------------
@@ -91,46 +125,20 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Async
   async run(statement: StatementNode, values?: Readonly<Record<string, unknown>>): Promise<QueryResult> {
     const template = compile(statement);
     const params = bindParams(template, values);
-    const connection = await this.connect();
     // The transaction begins at the first write (or SELECT ... FOR UPDATE). Under READ COMMITTED
     // every statement takes its own snapshot whether or not a transaction is open, so reads
     // before the first write see the same data either way, and a read-only session saves the
-    // BEGIN and ROLLBACK round trips (docs/design.md).
-    if (!connection.inTransaction && (statement.kind !== "select" || statement.forUpdate)) await connection.begin();
-    return connection.execute({ sql: template.sql, params });
-  }
-
-  private async connect(): Promise<Connection> {
-    if (this.connection === undefined) this.connection = await this.engine.connect();
-    this.closed = false;
-    return this.connection;
+    // BEGIN and ROLLBACK round trips (docs/design.md). With an isolation level or access mode
+    // set, BEGIN comes before the first statement (transaction.ts).
+    const write = statement.kind !== "select" || Boolean(statement.forUpdate);
+    return this.transaction().execute({ sql: template.sql, params }, write);
   }
 
   // ---- guarding ---------------------------------------------------------------------------
 
-  private async guard<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-    if (this.busy !== undefined) {
-      throw new InvalidRequestError(
-        `This session is busy with ${this.busy}; concurrent operations on one Session are not permitted ` +
-          `(${operation} was called before it finished). Await each call, or give each concurrent task its own Session.`,
-      );
-    }
-    this.busy = operation;
-    try {
-      return await fn();
-    } finally {
-      this.busy = undefined;
-    }
-  }
-
+  /** Failed transaction, passed deadline: refused before any SQL (transaction.ts). */
   private checkUsable(): void {
-    if (this.failure !== undefined) {
-      throw new PendingRollbackError(
-        `This Session's transaction has been rolled back due to a previous exception during flush. ` +
-          `Call await session.rollback() before using the session again. Original error: ${String((this.failure as Error)?.message ?? this.failure)}`,
-        { cause: this.failure },
-      );
-    }
+    this.tx?.assertUsable();
   }
 
   private async autoflushIfNeeded(): Promise<void> {
@@ -143,7 +151,7 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Async
   execute<Row extends readonly unknown[]>(statement: EntitySelect<Row>, values?: Readonly<Record<string, unknown>>): Promise<Result<Row>>;
   execute<Row extends readonly unknown[] = unknown[]>(statement: Select<Row> | DmlStatement, values?: Readonly<Record<string, unknown>>): Promise<Result<Row>>;
   execute(statement: Executable, values?: Readonly<Record<string, unknown>>): Promise<Result<readonly unknown[]>> {
-    return this.guard("execute()", async () => {
+    return this.guard.run("execute()", async () => {
       this.checkUsable();
       await this.autoflushIfNeeded();
       if (statement instanceof EntitySelect && statement.orm.items.some((i) => i.kind === "entity")) {
@@ -174,6 +182,7 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Async
     entity: MappedClass<T>, key: unknown, options: GetOptions<L, GetTable<T>> = {},
   ): Promise<LoadedBy<T, SpecOf<L>> | null> {
     const { mapper } = entityOf(entity, "get()");
+    this.checkUsable(); // an identity-map hit too: the object may describe a row that was rolled back
     const values = normalizeKey(mapper, key);
     const idKey = identityKey(values);
     const hit = this.identityMap.get(mapper, idKey) as Instrumented | undefined;
@@ -195,7 +204,7 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Async
    * is one query for all of them; "orders.products" loads two levels. Returns its input.
    */
   async load<T extends object | readonly object[], const P extends readonly LoadPath[]>(objects: T, ...paths: ValidPaths<ElementOf<T>, P>): Promise<LoadedInput<T, PathOf<P[number]>>> {
-    return this.guard("load()", async () => {
+    return this.guard.run("load()", async () => {
       this.checkUsable();
       const list = (Array.isArray(objects) ? objects : [objects]) as Instrumented[];
       for (const obj of list) this.checkOwned(obj, "load()");
@@ -264,41 +273,24 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Async
     const state = obj[STATE];
     state.status = "persistent";
     this.identityMap.set(state.mapper, state.identityKey, obj);
-    this.flushedInTransaction.push(obj);
+    this.transaction().current.inserted.push(obj);
   }
 
   forgetDeleted(obj: Instrumented): void {
     const state = obj[STATE];
     state.status = "deleted";
     this.identityMap.delete(state.mapper, state.identityKey);
-    this.deletedInTransaction.push(obj);
+    this.transaction().current.deleted.push(obj);
   }
-
-  private flushedInTransaction: Instrumented[] = [];
-  private deletedInTransaction: Instrumented[] = [];
-  private rekeyedInTransaction: [Instrumented, unknown, readonly unknown[]][] = [];
 
   /** A flushed UPDATE changed the object's primary key (the identity map was re-keyed). */
   rekeyed(obj: Instrumented, oldKey: unknown, oldValues: readonly unknown[]): void {
-    this.rekeyedInTransaction.push([obj, oldKey, oldValues]);
-  }
-
-  /** The transaction was rolled back: keys changed in it are the old ones again, in the map too. */
-  private restoreKeys(): void {
-    for (const [obj, oldKey, oldValues] of this.rekeyedInTransaction.reverse()) {
-      const state = obj[STATE];
-      if (state.status !== "persistent") continue;
-      if (this.identityMap.get(state.mapper, state.identityKey) === obj) this.identityMap.delete(state.mapper, state.identityKey);
-      state.identityKey = oldKey;
-      state.mapper.primaryKey.forEach((c, i) => (state.values[c.index] = oldValues[i]));
-      this.identityMap.set(state.mapper, oldKey, obj);
-    }
-    this.rekeyedInTransaction = [];
+    this.transaction().current.rekeyed.push([obj, oldKey, oldValues]);
   }
 
   /** Writes pending changes in one dependency-ordered plan (see unit-of-work/flush.ts). */
   flush(): Promise<void> {
-    return this.guard("flush()", async () => {
+    return this.guard.run("flush()", async () => {
       this.checkUsable();
       await this.flushInner();
     });
@@ -311,11 +303,14 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Async
     // made 20,000 of them, only for the error path).
     const objects = [...this.pending];
     const saved = snapshotValues(objects);
+    const tx = this.transaction();
+    const level = tx.current;
+    for (const obj of this.dirty) level.modified.add(obj);
     try {
       await flush(this);
     } catch (error) {
-      // Nothing half-written: the transaction is rolled back now, and the session refuses SQL
-      // until rollback(), as SQLAlchemy's PendingRollbackError does.
+      // Nothing half-written: the transaction (or the savepoint the flush ran in) is failed and
+      // the session refuses SQL until rollback(), as SQLAlchemy's PendingRollbackError does.
       let at = 0;
       for (const obj of objects) {
         const state = obj[STATE];
@@ -324,99 +319,75 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Async
         state.values = saved.slice(at, (at += state.values.length));
         this.pending.add(obj);
       }
-      if (this.connection !== undefined) {
-        this.failure = error;
-        await this.connection.rollback().catch(() => undefined);
-      }
+      tx.flushFailed(error);
       throw error;
     }
   }
 
+  /**
+   * Flushes and commits. When anything fails (the flush, COMMIT, the connection) the session is
+   * left failed: every operation raises PendingRollbackError until rollback(). A lost COMMIT
+   * reply raises CommitOutcomeUnknownError (docs/errors.md: check, then decide).
+   */
   async commit(): Promise<void> {
-    await this.guard("commit()", async () => {
+    await this.guard.run("commit()", async () => {
       this.checkUsable();
       await this.flushInner();
-      const connection = this.connection;
-      this.connection = undefined;
-      if (connection !== undefined) {
-        try {
-          await connection.commit();
-        } finally {
-          await connection.release();
+      const tx = this.transaction();
+      await tx.commit();
+      this.tx = undefined; // a later rollback() must not undo what this one committed
+      // Rows deleted in the committed transaction are gone: their objects are detached (SQLAlchemy).
+      for (const frame of tx.frames) {
+        for (const obj of frame.deleted) {
+          obj[STATE].status = "detached";
+          obj[STATE].session = undefined;
         }
       }
-      this.flushedInTransaction = [];
-      this.rekeyedInTransaction = [];
-      // Rows deleted in the committed transaction are gone: their objects are detached (SQLAlchemy).
-      for (const obj of this.deletedInTransaction) {
-        obj[STATE].status = "detached";
-        obj[STATE].session = undefined;
-      }
-      this.deletedInTransaction = [];
       if (this.expireOnCommit) this.expireAll();
     });
   }
 
+  /**
+   * Rolls the whole transaction back (savepoints too) and releases the connection: pending
+   * objects are expunged, deleted ones restored, the rest expired. Never fails for a lost
+   * connection (the server rolled back already).
+   */
   async rollback(): Promise<void> {
-    await this.guard("rollback()", async () => {
-      await this.endTransaction();
-      // Deleted objects are back.
-      for (const obj of this.pending) {
-        obj[STATE].status = "transient";
-        obj[STATE].session = undefined;
-      }
-      for (const obj of this.deletedInTransaction) {
-        const state = obj[STATE];
-        state.status = "persistent";
-        this.identityMap.set(state.mapper, state.identityKey, obj);
-      }
-      this.pending.clear();
-      this.deleted.clear();
-      this.dirty.clear();
-      this.flushedInTransaction = [];
-      this.deletedInTransaction = [];
-      this.expireAll();
-    });
+    await this.guard.run("rollback()", () => this.rollbackInner());
+  }
+
+  private async rollbackInner(): Promise<void> {
+    const tx = this.tx;
+    this.tx = undefined;
+    if (tx !== undefined) await tx.rollback();
+    restoreAfterRollback(this, tx?.frames ?? []);
   }
 
   /**
-   * Rolls back and releases the connection, restores keys changed in the transaction, and makes
-   * the objects inserted in it transient again (they never existed): the part rollback() and
-   * close() share.
+   * Ends the transaction (rolling back anything uncommitted), releases the connection and
+   * detaches every object. Never refused: an operation in flight is cancelled (its connection
+   * closed, so the server rolls back) and awaited; a running begin(fn) may not use the session
+   * again (its next call raises ResourceClosedError, and it does not commit).
    */
-  private async endTransaction(): Promise<void> {
-    const connection = this.connection;
-    this.connection = undefined;
-    try {
-      if (connection !== undefined) {
-        try {
-          if (this.failure === undefined) await connection.rollback();
-        } finally {
-          await connection.release();
-        }
-      }
-    } finally {
-      this.failure = undefined;
-      this.restoreKeys();
-      for (const obj of this.flushedInTransaction) {
-        const state = obj[STATE];
-        this.identityMap.delete(state.mapper, state.identityKey);
-        state.status = "transient";
-        state.session = undefined;
-      }
-    }
-  }
-
-  /** Ends the transaction (rolling back anything uncommitted) and detaches every object. */
   async close(): Promise<void> {
     // As SQLAlchemy's close(): the transaction is rolled back on the connection, but the objects
     // are not expired. They are detached with what they had loaded (only rollback() expires).
     // An engine disposed first has closed the connection already; closing still detaches objects.
-    await this.guard("close()", () => this.endTransaction().catch((e: unknown) => {
-      if (!(e instanceof ResourceClosedError)) throw e;
-    }));
-    this.flushedInTransaction = [];
-    this.deletedInTransaction = [];
+    this.guard.revokeBlock();
+    const tx = this.tx;
+    this.tx = undefined;
+    const inFlight = this.guard.inFlight;
+    if (inFlight !== undefined) {
+      // PGlite cannot cancel a statement; its connection is freed as soon as the statement ends.
+      if (tx !== undefined && this.engine.driverName !== "pglite") await tx.cancel();
+      await inFlight.catch(() => undefined);
+    }
+    if (tx !== undefined) {
+      await tx.rollback().catch((e: unknown) => {
+        if (!(e instanceof ResourceClosedError)) throw e;
+      });
+      undoFrames(this, tx.frames);
+    }
     this.identityMap.forEach((obj) => {
       const state = (obj as Instrumented)[STATE];
       state.session = undefined;
@@ -437,16 +408,100 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Async
     await this.close();
   }
 
-  /** Runs `fn` in a transaction: commit when it returns, rollback when it throws. */
-  async begin<T>(fn: (session: this) => Promise<T>): Promise<T> {
-    try {
-      const result = await fn(this);
-      await this.commit();
+  /**
+   * Runs `fn` in a transaction: commit when it returns, rollback when it throws. Refused before
+   * any SQL when called inside another begin() (use beginNested() for a savepoint), when a write
+   * already began a transaction, or from another task while one runs (ConcurrentSessionUseError).
+   */
+  async begin<T>(fn: (session: this) => Promise<T>, options: BeginOptions = {}): Promise<T> {
+    if (this.guard.insideBlock()) {
+      throw new InvalidRequestError(
+        "session.begin() was called inside session.begin(): a nested begin would commit the outer work. " +
+          "Use session.beginNested() for a SAVEPOINT inside the transaction.",
+      );
+    }
+    this.guard.check("begin()");
+    const { timeout, ...txOptions } = options;
+    checkTransactionOptions(txOptions);
+    if (timeout !== undefined && !(typeof timeout === "number" && timeout > 0)) {
+      throw new ArgumentError(`begin(): timeout must be a number of milliseconds > 0, got ${String(timeout)}`);
+    }
+    const tx = this.transaction();
+    if (tx.began || tx.state === "failed") {
+      throw new InvalidRequestError(
+        "A transaction is already begun on this Session (a write or flush ran before begin()): session.begin(fn) would " +
+          "commit that work too. Call await session.commit() or session.rollback() first, or use session.beginNested().",
+      );
+    }
+    const sessionDeadline = this.transactionTimeout === undefined ? undefined : Date.now() + this.transactionTimeout;
+    const ownDeadline = timeout === undefined ? undefined : Date.now() + timeout;
+    tx.configure({
+      options: mergeTransactionOptions(this.engine.transactionDefaults, this.transactionOptions, txOptions),
+      deadline: sessionDeadline === undefined ? ownDeadline : ownDeadline === undefined ? sessionDeadline : Math.min(sessionDeadline, ownDeadline),
+    });
+    return this.guard.runBlock("begin()", async () => {
+      let result: T;
+      try {
+        result = await fn(this);
+        await this.commit();
+      } catch (error) {
+        try {
+          await this.rollback();
+        } catch (rollbackError) {
+          // close() ended this block (and rolled back): the callback's own error is the one to see.
+          if (!(rollbackError instanceof ResourceClosedError)) throw rollbackError;
+        }
+        throw error;
+      }
       return result;
+    });
+  }
+
+  /**
+   * A SAVEPOINT (SQLAlchemy's begin_nested): pending changes are flushed first. With `fn`: runs
+   * it, releases the savepoint when it returns, rolls back to it when it throws (and rethrows);
+   * the enclosing transaction goes on either way. Without: returns the handle.
+   */
+  beginNested(): Promise<NestedTransaction>;
+  beginNested<T>(fn: (session: this) => Promise<T>): Promise<T>;
+  async beginNested<T>(fn?: (session: this) => Promise<T>): Promise<NestedTransaction | T> {
+    const nested = await this.guard.run("beginNested()", async () => {
+      this.checkUsable();
+      await this.flushInner();
+      return new NestedTransaction(this, await this.transaction().beginNested());
+    });
+    if (fn === undefined) return nested;
+    let result: T;
+    try {
+      result = await fn(this);
     } catch (error) {
-      await this.rollback();
+      await nested.rollback();
       throw error;
     }
+    await nested.commit();
+    return result;
+  }
+
+  /** @internal NestedTransaction.commit(): flush, then RELEASE SAVEPOINT. */
+  releaseSavepoint(frame: ChangeFrame): Promise<void> {
+    return this.guard.run("commit() of a savepoint", async () => {
+      const tx = this.transaction();
+      const at = tx.frames.indexOf(frame);
+      if (at > 0) {
+        tx.assertUsableFor(at);
+        await this.flushInner();
+      }
+      await tx.releaseNested(frame);
+    });
+  }
+
+  /** @internal NestedTransaction.rollback(): ROLLBACK TO SAVEPOINT, then put the objects back. */
+  rollbackSavepoint(frame: ChangeFrame): Promise<void> {
+    return this.guard.run("rollback() of a savepoint", async () => {
+      const tx = this.tx;
+      if (tx === undefined) return;
+      restoreAfterSavepointRollback(this, await tx.rollbackNested(frame));
+    });
   }
 
   // ---- expiry -----------------------------------------------------------------------------
@@ -504,7 +559,7 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Async
     this.checkOwned(obj as unknown as Instrumented, "refresh()");
     const host: RefreshHost = {
       session: this as unknown as RefreshHost["session"],
-      guard: (operation, fn) => this.guard(operation, () => {
+      guard: (operation, fn) => this.guard.run(operation, () => {
         this.checkUsable();
         return fn();
       }),
