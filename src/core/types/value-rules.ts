@@ -259,7 +259,8 @@ export const timestampRule: ValueRule = (value) => {
   return expected(value, "a Date", typeof value === "string" ? "parse it first (new Date(isoText)), checking the result" : "build a Date first");
 };
 
-const DATE_TEXT = /^(\d{4,})-(\d\d)-(\d\d)( BC)?$/;
+// Four-digit years, or longer ones without a leading zero: the form the server prints back.
+const DATE_TEXT = /^(\d{4}|[1-9]\d{4,})-(\d\d)-(\d\d)( BC)?$/;
 const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /**
