@@ -8,7 +8,7 @@
  * What loses the extra digits, and why: `new Date(precise)` and arithmetic on `getTime()` build
  * from milliseconds; `setTime`, `setMilliseconds` and `setUTCMilliseconds` set the time to a whole
  * millisecond, so they clear them. Other setters (`setHours`, ...) keep them. `toISOString()` (and
- * so `JSON.stringify`) prints six fractional digits. Pinned by test/core/types/precise-date.test.ts.
+ * so `JSON.stringify`) prints six fractional digits when there are microseconds. Pinned by test/core/types/precise-date.test.ts.
  */
 export class PreciseDate extends Date {
   #microseconds: number;
@@ -62,9 +62,10 @@ export class PreciseDate extends Date {
     return super.setUTCMilliseconds(ms);
   }
 
-  /** ISO 8601 with six fractional digits: "2024-01-31T10:34:56.789123Z". */
+  /** ISO 8601 with six fractional digits, "2024-01-31T10:34:56.789123Z" (three when they are 0). */
   override toISOString(): string {
     const iso = super.toISOString();
+    if (this.#microseconds === 0) return iso;
     return `${iso.slice(0, -1)}${String(this.#microseconds).padStart(3, "0")}Z`;
   }
 }
