@@ -1,6 +1,7 @@
 /** Athanor's public API. Re-exports only. */
 export * from "./core/errors.js";
 export { types, type SqlType, type Json } from "./core/sql/types.js";
+export { PreciseDate } from "./core/types/precise-date.js";
 export { Expression, bindparam, type Predicate, type Operand } from "./core/sql/expression.js";
 export { and, or, not, exists, cast, literal, func, caseWhen, nullLiteral } from "./core/sql/operators.js";
 export { Select, Subquery, selectColumns } from "./core/sql/select.js";

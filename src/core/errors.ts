@@ -50,6 +50,49 @@ export class ResourceClosedError extends InvalidRequestError {
   override readonly code: string = "resource-closed";
 }
 
+/** Where an InvalidValueError's value was headed, and why it was refused. */
+export interface InvalidValueDetails {
+  /** How the message names the destination: "Order.total", "orders.total", 'bindparam("pk0")'. */
+  readonly target: string;
+  /** The Core table and column, when the value was bound against a table column. */
+  readonly table?: string | undefined;
+  readonly column?: string | undefined;
+  /** The ORM entity and attribute, when the value was bound against a mapped column. */
+  readonly entity?: string | undefined;
+  readonly attribute?: string | undefined;
+  /** The column's SQL type, e.g. "integer", "numeric(10, 2)". */
+  readonly sqlType: string;
+  /** What the value was, never the value itself: "a number that is not an integer", "NaN". */
+  readonly valueKind: string;
+  readonly problem: string;
+  readonly fix: string;
+  /** Where in an array, a bulk insert or a JSON document: "row 3", "[2][0]", ".tags[1]". */
+  readonly position?: string | undefined;
+}
+
+/**
+ * A value that its column's type cannot hold exactly (docs/values.md has the rules per type),
+ * refused before it is sent, the same on every driver. The message names the column (or the ORM
+ * attribute) and the kind of value, not the value: it could be a secret.
+ */
+export class InvalidValueError extends ArgumentError {
+  override readonly code: string = "invalid-value";
+  readonly details: InvalidValueDetails;
+  constructor(details: InvalidValueDetails) {
+    const at = details.position ? ` at ${details.position}` : "";
+    super(`${details.target} (${details.sqlType}) cannot take ${details.valueKind}${at}: ${details.problem}; ${details.fix}. The value was not sent.`);
+    this.details = details;
+  }
+  get target(): string { return this.details.target; }
+  get valueKind(): string { return this.details.valueKind; }
+  /** The same error under another name (the ORM's `Entity.attribute` for a table column). */
+  relabel(patch: Partial<InvalidValueDetails>): InvalidValueError {
+    const error = new InvalidValueError({ ...this.details, ...patch });
+    error.stack = `${error.name}: ${error.message}\n${this.stack?.split("\n").slice(1).join("\n") ?? ""}`;
+    return error;
+  }
+}
+
 export interface DatabaseErrorDetails {
   sql: string;
   params: readonly unknown[];

@@ -10,6 +10,7 @@ import type {
 } from "../sql/nodes.js";
 import { outputNames } from "../sql/select.js";
 import { castName } from "../sql/types.js";
+import { convertValue } from "../types/convert.js";
 import { quoteIdentifier as q } from "./identifiers.js";
 import { lintFroms } from "./from-linter.js";
 
@@ -44,9 +45,10 @@ export function bindParams(template: CompiledTemplate, values?: Readonly<Record<
       }
       value = values[bind.key];
       if (value === undefined) throw new ArgumentError(`Bind parameter "${bind.key}" is undefined; use null for NULL.`);
+      // Values written into the statement were converted when it was built (coerceOperand).
+      value = convertValue(bind.type, value, `bindparam("${bind.key}")`);
     }
-    const toDriver = bind.type?.toDriver;
-    params[i] = toDriver !== undefined && value !== null ? toDriver(value) : value;
+    params[i] = value;
   }
   return params;
 }

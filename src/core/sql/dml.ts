@@ -5,6 +5,7 @@ import { coerceOperand, describeValue, Expression, type Predicate } from "./expr
 import { freeze, type BindNode, type DeleteNode, type ExprNode, type InsertNode, type UpdateNode } from "./nodes.js";
 import { and } from "./operators.js";
 import { castName, types, type SqlType } from "./types.js";
+import { convertColumn, type BindTarget } from "../types/convert.js";
 
 type Values = Readonly<Record<string, unknown>>;
 
@@ -38,7 +39,7 @@ export class Insert {
         if (!(c in row)) return DEFAULT;
         const v = row[c];
         if (v === undefined) throw new ArgumentError(`insert into ${this.table.name}: row ${r + 1} column "${c}" is undefined; use null for NULL or leave the key out for the default.`);
-        return coerceOperand(v, typesByColumn[i], `insert into ${this.table.name}`);
+        return coerceOperand(v, typesByColumn[i], `insert into ${this.table.name}`, this.target(c, list.length > 1 ? r : -1));
       }),
     );
     return new Insert(freeze({ ...this.node, columns, rows: nodeRows, unnest: undefined }), this.table);
@@ -61,11 +62,15 @@ export class Insert {
       if (values.length !== length) throw new ArgumentError(`insert into ${this.table.name}: column "${c}" has ${values.length} values, the first has ${length}.`);
       const missing = values.indexOf(undefined);
       if (missing >= 0) throw new ArgumentError(`insert into ${this.table.name}: column "${c}" value ${missing + 1} is undefined; use null for NULL.`);
-      const toDriver = type.toDriver?.bind(type);
-      const encoded = toDriver ? values.map((v) => (v === null ? null : toDriver(v))) : values;
+      const encoded = convertColumn(type, values, this.target(c, -1));
       return freeze({ kind: "bind", value: encoded, type: types.array({ sql: castName(type) }), key: undefined });
     });
     return new Insert(freeze({ ...this.node, columns: [...columns], rows: [], unnest }), this.table);
+  }
+
+  /** How an InvalidValueError names column `column` (of row `row`, 0-based, when several are given). */
+  private target(column: string, row: number): BindTarget {
+    return { target: `${this.table.name}.${column}`, table: this.table.name, column, row: row >= 0 ? row + 1 : undefined };
   }
 
   returning(...columns: (string | Expression)[]): Insert {
@@ -98,7 +103,7 @@ export class Update {
     const set = Object.entries(values).map(([c, v]): readonly [string, ExprNode] => {
       const type = checkColumn(this.table, c, "update");
       if (v === undefined) throw new ArgumentError(`update ${this.table.name}: column "${c}" is undefined; use null for NULL or leave it out.`);
-      return [c, coerceOperand(v, type, `update ${this.table.name}`)];
+      return [c, coerceOperand(v, type, `update ${this.table.name}`, { target: `${this.table.name}.${c}`, table: this.table.name, column: c })];
     });
     if (set.length === 0) throw new ArgumentError(`update ${this.table.name}: set() needs at least one column.`);
     return new Update(freeze({ ...this.node, set: [...this.node.set, ...set] }), this.table);

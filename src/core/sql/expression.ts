@@ -6,7 +6,8 @@ import { ArgumentError } from "../errors.js";
 import {
   freeze, type BinaryOperator, type BindNode, type ExprNode, type OrderByNode, type SelectNode,
 } from "./nodes.js";
-import type { SqlType } from "./types.js";
+import { convertValue, type BindTarget } from "../types/convert.js";
+import { arrayOf, type SqlType } from "./types.js";
 
 /** A value or another expression of the same type: what operators accept on their right side. */
 export type Operand<T> = T | Expression<T>;
@@ -50,7 +51,7 @@ export class Expression<T = unknown> {
     if (missing >= 0) {
       throw new ArgumentError(`${this.description}.eqAny() got undefined at index ${missing}; use null for NULL or leave it out of the list.`);
     }
-    const array = bindValue(this.description, "eqAny", values, undefined) as BindNode;
+    const array = bindValue(this.description, "eqAny", values, this.sqlType && arrayOf(this.sqlType), this.bindTarget()) as BindNode;
     return predicate(freeze({ kind: "any-array", expr: this.node, array, negate: false }));
   }
 
@@ -90,7 +91,15 @@ export class Expression<T = unknown> {
   desc(): OrderBy { return new OrderBy(freeze({ kind: "order-by", expr: this.node, direction: "DESC", nulls: undefined })); }
 
   protected coerce(value: unknown, method: string): ExprNode {
-    return coerceOperand(value, this.sqlType, `${this.description}.${method}()`);
+    return coerceOperand(value, this.sqlType, `${this.description}.${method}()`, this.bindTarget());
+  }
+
+  /** How an InvalidValueError names a value bound against this expression. */
+  protected bindTarget(): BindTarget {
+    const node = this.node;
+    if (node.kind !== "column") return { target: this.description };
+    const from = node.from.kind === "table" ? node.from : node.from.of.kind === "table" ? node.from.of : undefined;
+    return { target: this.description, table: from?.name, column: node.name };
   }
 
   private compare(op: BinaryOperator, other: unknown, method: string): Predicate {
@@ -149,14 +158,18 @@ export function describeValue(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
-/** The one place user values become SQL: expressions pass through, values become bind parameters. */
-export function coerceOperand(value: unknown, type: SqlType | undefined, where: string): ExprNode {
+/**
+ * The one place user values become SQL: expressions pass through, values become bind parameters,
+ * converted by `type`'s value rule now (so a value its column cannot hold fails at the call that
+ * gave it, naming `target`), and bound as converted.
+ */
+export function coerceOperand(value: unknown, type: SqlType | undefined, where: string, target?: BindTarget | string): ExprNode {
   if (value instanceof Expression) return value.node;
   if (isSelectLike(value)) return freeze({ kind: "scalar-subquery", select: value.toSelectNode() });
-  return bindValue(where, "", value, type);
+  return bindValue(where, "", value, type, target);
 }
 
-function bindValue(where: string, method: string, value: unknown, type: SqlType | undefined): ExprNode {
+function bindValue(where: string, method: string, value: unknown, type: SqlType | undefined, target?: BindTarget | string): ExprNode {
   if (value === undefined) {
     const site = method ? `${where}.${method}()` : where;
     throw new ArgumentError(
@@ -164,7 +177,7 @@ function bindValue(where: string, method: string, value: unknown, type: SqlType 
         `or leave the condition out of the query.`,
     );
   }
-  return freeze({ kind: "bind", value, type, key: undefined });
+  return freeze({ kind: "bind", value: convertValue(type, value, target ?? where), type, key: undefined });
 }
 
 /** A bind parameter filled at execution time: `execute(stmt, { keys: [...] })`. */

@@ -5,6 +5,7 @@
 import { ColumnExpression, type ColumnSpec } from "../../core/schema/table.js";
 import { describeValue, Expression, type Predicate } from "../../core/sql/expression.js";
 import { ArgumentError } from "../../core/errors.js";
+import type { BindTarget } from "../../core/types/convert.js";
 import { ENTITY } from "./entity-key.js";
 import type { AliasNode, TableNode } from "../../core/sql/nodes.js";
 import { and } from "../../core/sql/operators.js";
@@ -23,6 +24,10 @@ export class InstrumentedColumn<T = unknown> extends ColumnExpression<T> {
   // Derived on demand: the mapper's name is known only after register().
   override get description(): string {
     return `${this.mapper.name || this.mapper.table.name}.${this.key}`;
+  }
+  // A value the column's type refuses is reported as `Entity.attribute` (InvalidValueError).
+  protected override bindTarget(): BindTarget {
+    return { ...super.bindTarget(), entity: this.mapper.name, attribute: this.key };
   }
 }
 

@@ -29,6 +29,7 @@ import { IdentityMap } from "./identity-map.js";
 import { Result } from "./result.js";
 import { explicitLoad, type LoadPath } from "./explicit-load.js";
 import { cachedGetStatement, getStatement, keyParam } from "./get-statement.js";
+import { checkKeyValues } from "../unit-of-work/check-values.js";
 import { NPlusOneDetector, type NPlusOneMode } from "./n-plus-one.js";
 import { keepShape } from "../mapping/shapes.js";
 import { refreshAll, refreshAttributes, type RefreshableName, type RefreshHost } from "./refresh.js";
@@ -184,6 +185,7 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Savep
     const { mapper } = entityOf(entity, "get()");
     this.checkUsable(); // an identity-map hit too: the object may describe a row that was rolled back
     const values = normalizeKey(mapper, key);
+    checkKeyValues(mapper, values);
     const idKey = identityKey(values);
     const hit = this.identityMap.get(mapper, idKey) as Instrumented | undefined;
     if (hit !== undefined && !options.populateExisting && !hit[STATE].expired && (options.options?.length ?? 0) === 0) return hit as unknown as LoadedBy<T, SpecOf<L>>;

@@ -16,6 +16,7 @@ import { identityKey } from "../mapping/identity-key.js";
 import { EXPIRED, NOT_SET, STATE, type Instrumented } from "../mapping/instance-state.js";
 import type { Mapper, RelationshipProperty } from "../mapping/mapper.js";
 import { columnOf } from "../mapping/join-condition.js";
+import { checkInsertValues, checkUpdateValues } from "./check-values.js";
 import type { IdentityMap } from "../session/identity-map.js";
 import { and } from "../../core/sql/operators.js";
 import type { Predicate } from "../../core/sql/expression.js";
@@ -510,6 +511,8 @@ export async function flush(session: FlushSession): Promise<void> {
   const owners = collectionOwners([...pending, ...dirty]);
   // Validate everything before the first statement: a flush never half-writes bad input.
   for (const obj of pending) checkInsertable(obj, owners);
+  for (const obj of pending) checkInsertValues(obj);
+  for (const obj of dirty) checkUpdateValues(obj);
   const mappers = [...new Set([...pending, ...dirty, ...session.deleted].map((o) => o[STATE].mapper))];
   const order = mapperOrder(mappers);
   for (const mapper of order) {

@@ -7,15 +7,22 @@
  * | JS                        | sent as                                                       |
  * |---------------------------|---------------------------------------------------------------|
  * | null                      | SQL NULL                                                      |
- * | string                    | itself                                                        |
- * | number, bigint            | decimal text ("NaN", "Infinity" for the float specials)       |
+ * | string                    | itself (refused with a NUL or a lone surrogate)               |
+ * | number, bigint            | decimal text ("NaN", "Infinity", "-0" for the float specials) |
  * | boolean                   | "true" / "false"                                              |
  * | Date                      | ISO 8601 in UTC ("2024-01-31T12:00:00.000Z", "... BC")        |
+ * | PreciseDate               | the same with six fractional digits (".123456Z")              |
  * | Uint8Array (Buffer)       | bytea hex text ("\x0102")                                     |
  * | array of the above        | array literal ('{"1","2"}'), nested arrays as dimensions      |
- * | other objects             | JSON text                                                     |
+ * | other objects             | JSON text, refused when not JSON (NaN, undefined, a Date...)  |
+ *
+ * These are the checks every parameter gets, typed or not; values bound against a column were
+ * already converted by its type's rule (src/core/types/value-rules.ts, docs/values.md).
  */
 import { ArgumentError } from "../../errors.js";
+import { jsonRule } from "../../types/json-rule.js";
+import { PreciseDate } from "../../types/precise-date.js";
+import { checkString, Rejected } from "../../types/value-rules.js";
 import { serializeArrayLiteral } from "./array-literal.js";
 
 /** Converts statement parameters to text; throws ArgumentError for values it cannot send. */
@@ -66,8 +73,17 @@ function checkArray(values: readonly unknown[], path: string): void {
 function encodeScalar(value: unknown): string {
   switch (typeof value) {
     case "string":
+      // pg and postgres.js would send a lone surrogate as U+FFFD and PGlite differently; NUL
+      // fails on the server. One check here makes every driver refuse both the same way.
+      try {
+        checkString(value);
+      } catch (error) {
+        throw new ParamError(`is ${(error as Rejected).valueKind}: ${(error as Rejected).problem}`);
+      }
       return value;
     case "number":
+      // String(-0) is "0": the float's sign would be lost.
+      return value === 0 && 1 / value < 0 ? "-0" : String(value);
     case "bigint":
       return String(value);
     case "boolean":
@@ -84,11 +100,15 @@ function encodeScalar(value: unknown): string {
   }
 }
 
+const toJson = jsonRule(false);
+
 function encodeJson(value: unknown): string {
   try {
-    return JSON.stringify(value);
+    return toJson(value) as string;
   } catch (error) {
-    throw new ParamError(`could not be converted to JSON: ${(error as Error).message}`, { cause: error });
+    if (!(error instanceof Rejected)) throw error;
+    const at = error.position ? ` at ${error.position}` : "";
+    throw new ParamError(`is not JSON: ${error.valueKind}${at}: ${error.problem}; ${error.fix}`);
   }
 }
 
@@ -96,9 +116,9 @@ function encodeJson(value: unknown): string {
 const YEAR_1 = new Date(0).setUTCFullYear(1, 0, 1);
 const YEAR_10000 = Date.UTC(10000, 0, 1);
 
-/** Bytes of one ISO timestamp, `2024-01-31T00:00:00.000Z`. */
-const ISO_LENGTH = 24;
-const scratch = Buffer.alloc(ISO_LENGTH);
+/** Bytes of one ISO timestamp, `2024-01-31T00:00:00.000Z`; a PreciseDate's has 3 more digits. */
+const PRECISE_ISO_LENGTH = 27;
+const scratch = Buffer.alloc(PRECISE_ISO_LENGTH);
 
 /**
  * `new Date(time).toISOString()` for years 1..9999, by arithmetic: toISOString cost about 0.6 µs
@@ -106,17 +126,18 @@ const scratch = Buffer.alloc(ISO_LENGTH);
  * written straight into one buffer by isoArrayLiteral). The calendar is the proleptic Gregorian one Date uses (days to civil date after Howard
  * Hinnant's `civil_from_days`). Pinned against toISOString by params.test.ts.
  */
-export function isoString(time: number): string {
-  writeIso(scratch, 0, time);
-  return scratch.toString("latin1", 0, ISO_LENGTH);
+export function isoString(time: number, microseconds = 0): string {
+  const end = writeIso(scratch, 0, time, microseconds);
+  return scratch.toString("latin1", 0, end);
 }
 
 /**
- * Writes the 24 bytes of `time`'s ISO text at `at`. Bytes, not a template string: a template of
+ * Writes the 24 bytes of `time`'s ISO text at `at` (27 with `microseconds`, the digits past the
+ * millisecond a PreciseDate carries). Bytes, not a template string: a template of
  * thirteen parts built a rope of a dozen string objects per timestamp, 4 MB of garbage for a
  * 10,000-row insert, where an array of timestamps now is one buffer and one string.
  */
-function writeIso(bytes: Buffer, at: number, time: number): number {
+function writeIso(bytes: Buffer, at: number, time: number, microseconds: number): number {
   const days = Math.floor(time / 86_400_000);
   let ms = time - days * 86_400_000;
   const z = days + 719_468; // days since 0000-03-01
@@ -148,6 +169,7 @@ function writeIso(bytes: Buffer, at: number, time: number): number {
   p = writeDigits(bytes, p, second, 2);
   bytes[p++] = 0x2e; // .
   p = writeDigits(bytes, p, ms, 3);
+  if (microseconds !== 0) p = writeDigits(bytes, p, microseconds, 3);
   bytes[p++] = 0x5a; // Z
   return p;
 }
@@ -165,7 +187,7 @@ function writeDigits(bytes: Buffer, at: number, value: number, width: number): n
  * outside them (or invalid), which encodeDate then writes or refuses one by one.
  */
 function isoArrayLiteral(dates: readonly unknown[]): string | undefined {
-  const bytes = Buffer.allocUnsafe(2 + dates.length * (ISO_LENGTH + 1));
+  const bytes = Buffer.allocUnsafe(2 + dates.length * (PRECISE_ISO_LENGTH + 1));
   let p = 0;
   bytes[p++] = 0x7b; // {
   for (let i = 0; i < dates.length; i++) {
@@ -174,7 +196,7 @@ function isoArrayLiteral(dates: readonly unknown[]): string | undefined {
     const time = date.getTime();
     if (!(time >= YEAR_1 && time < YEAR_10000)) return undefined;
     if (i > 0) bytes[p++] = 0x2c; // ,
-    p = writeIso(bytes, p, time);
+    p = writeIso(bytes, p, time, date instanceof PreciseDate ? date.microseconds : 0);
   }
   bytes[p++] = 0x7d; // }
   return bytes.toString("latin1", 0, p);
@@ -185,7 +207,7 @@ function encodeDate(date: Date): string {
   const time = date.getTime();
   if (Number.isNaN(time)) throw new ParamError("is an invalid Date");
   // Years 1..9999 by the time value, which is cheaper than getUTCFullYear() per Date.
-  if (time >= YEAR_1 && time < YEAR_10000) return isoString(time);
+  if (time >= YEAR_1 && time < YEAR_10000) return isoString(time, date instanceof PreciseDate ? date.microseconds : 0);
   const year = date.getUTCFullYear();
   const iso = date.toISOString(); // "+010000-01-01T..." or "-000044-03-15T..."
   const rest = iso.slice(iso.indexOf("-", 1));

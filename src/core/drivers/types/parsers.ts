@@ -12,7 +12,8 @@
  * | text, varchar, char, name, uuid     | string                                             |
  * | json, jsonb                         | parsed value (JSON.parse)                          |
  * | bytea                               | Buffer (a Uint8Array)                              |
- * | timestamptz, timestamp              | Date (timestamp read as UTC); ±Infinity for ±infinity |
+ * | timestamptz, timestamp              | Date (timestamp read as UTC); a PreciseDate when it |
+ * |                                     | has microseconds; ±Infinity for ±infinity           |
  * | date, time, timetz, interval        | string as the server prints it ("2024-01-31")      |
  * | enums, other types                  | string                                             |
  * | arrays of the above                 | arrays of the converted elements                   |
@@ -22,6 +23,7 @@
  */
 import { parseArrayLiteral, type TextParser } from "./array-literal.js";
 import { ARRAY_ELEMENT_OIDS, Oid } from "./oids.js";
+import { PreciseDate } from "../../types/precise-date.js";
 
 export type { TextParser };
 
@@ -61,7 +63,8 @@ const TIMESTAMP =
 /**
  * `timestamp` and `timestamptz` in ISO DateStyle. A `timestamp` (no offset) is read as UTC, so
  * the result does not depend on the process time zone, and Dates sent as parameters (which
- * are sent in UTC, see params.ts) come back equal. Microseconds are truncated to milliseconds.
+ * are sent in UTC, see params.ts) come back equal. A value with microseconds past the millisecond
+ * reads as a PreciseDate, which keeps them (and params.ts writes them back): nothing is truncated.
  *
  * Loading a graph parses one timestamp per row, so the common shape (a four-digit year from 100
  * on, AD) is read by character codes: on the bench machine the regular expression took about
@@ -69,8 +72,24 @@ const TIMESTAMP =
  */
 export const parseTimestamp: TextParser = (text) => {
   const fast = fastTimestamp(text);
-  return fast === undefined ? parseTimestampGeneral(text) : new Date(fast);
+  if (fast === undefined) return parseTimestampGeneral(text);
+  // The fast shape has its fraction at 19: ".123456" puts the microsecond digits at 23..25.
+  const us = text.length > 23 && text.charCodeAt(19) === 46 ? microDigits(text, 23) : 0;
+  return us === 0 ? new Date(fast) : new PreciseDate(fast, us);
 };
+
+/** The fraction's digits 4 to 6 (at `at`) as microseconds, ".1234" giving 400; 0 when absent. */
+function microDigits(text: string, at: number): number {
+  let us = 0;
+  let scale = 100;
+  for (let i = at; i < at + 3; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (!(d >= 0 && d <= 9)) break;
+    us += d * scale;
+    scale /= 10;
+  }
+  return us;
+}
 
 /** Two ASCII digits at `i` as a number, or -1 when either is not a digit. */
 function twoDigits(text: string, i: number): number {
@@ -149,7 +168,9 @@ export function parseTimestampGeneral(text: string): Date | number {
   }
   let year = Number(m[1]);
   if (m[12] !== undefined) year = 1 - year; // 1 BC is year 0
-  const ms = m[7] === undefined ? 0 : Number(`${m[7]}00`.slice(0, 3));
+  const fraction = m[7] === undefined ? "" : `${m[7]}00000`;
+  const ms = m[7] === undefined ? 0 : Number(fraction.slice(0, 3));
+  const us = m[7] === undefined ? 0 : Number(fraction.slice(3, 6));
   let time: number;
   if (year >= 100) {
     time = Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), ms);
@@ -164,7 +185,7 @@ export function parseTimestampGeneral(text: string): Date | number {
     const offsetSeconds = Number(m[9]) * 3600 + Number(m[10] ?? 0) * 60 + Number(m[11] ?? 0);
     time -= (m[8] === "+" ? 1 : -1) * offsetSeconds * 1000;
   }
-  return new Date(time);
+  return us === 0 ? new Date(time) : new PreciseDate(time, us);
 }
 
 const SCALAR_PARSERS: ReadonlyArray<readonly [number, TextParser]> = [
