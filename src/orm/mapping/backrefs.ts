@@ -11,7 +11,7 @@
  */
 import { ArgumentError } from "../../core/errors.js";
 import { describeValue } from "../../core/sql/expression.js";
-import { EXPIRED, NOT_SET, STATE, stateOf, type Instrumented } from "./instance-state.js";
+import { EXPIRED, NOT_SET, STATE, stateOf, UNKNOWN_BEFORE, type Instrumented } from "./instance-state.js";
 import { adoptCollection, onMembershipChange } from "./collection.js";
 import { identityKey } from "./identity-key.js";
 import type { RelationshipProperty } from "./mapper.js";
@@ -87,12 +87,23 @@ function mayPointAt(child: Instrumented, rel: RelationshipProperty, owner: Instr
   return rel.pairs.every(([, remote], i) => os.values[os.mapper.columnFor(remote).index] === fk[i]);
 }
 
+/** A persistent object's one-to-many side is replaced while not loaded: see UNKNOWN_BEFORE. */
+function replacedUnknown(obj: Instrumented, rel: RelationshipProperty): void {
+  const state = obj[STATE];
+  if (state.status !== "persistent" || state.relSnapshots?.has(rel.index) === true) return;
+  state.relSnapshots ??= new Map();
+  state.relSnapshots.set(rel.index, UNKNOWN_BEFORE);
+}
+
 /** Removes `child` from, or adds it to, `owner`'s side `rel` if that side is loaded. */
 function syncBack(owner: Instrumented, rel: RelationshipProperty, child: Instrumented, add: boolean): void {
   if (!rel.uselist) {
     // A single-object side can always be set: no load is needed to replace it. It is marked
     // changed, so the flush writes its foreign key (a one-to-one's replaced side gets NULL).
     if (add ? loaded(owner, rel) !== child : mayPointAt(owner, rel, child)) {
+      // A one-to-one held from the side without the foreign key (user.invoice), never read: the
+      // flush must clear the row it held (invoice.user = u replaces u's old invoice).
+      if (add && loaded(owner, rel) === undefined && rel.direction === "one-to-many" && rel.options.cascade !== "all, delete-orphan") replacedUnknown(owner, rel);
       setRaw(owner, rel, add ? child : null);
       markRelChanged(owner, rel);
     }
@@ -155,9 +166,22 @@ export function assignRelationship(obj: Instrumented, rel: RelationshipProperty,
   // The value being replaced: for a many-to-one never read, the target its key names (if in memory).
   const previous = rel.uselist || back === undefined ? loaded(obj, rel) : currentTarget(obj, rel);
   const state = obj[STATE];
-  if (rel.uselist && Array.isArray(previous) && state.status === "persistent" && state.relSnapshots?.has(rel.index) !== true) {
-    state.relSnapshots ??= new Map();
-    state.relSnapshots.set(rel.index, (previous as object[]).slice());
+  if (state.status === "persistent" && state.relSnapshots?.has(rel.index) !== true) {
+    if (rel.uselist && Array.isArray(previous)) {
+      state.relSnapshots ??= new Map();
+      state.relSnapshots.set(rel.index, (previous as object[]).slice());
+    } else if (previous === undefined && rel.direction === "one-to-many") {
+      // SQLAlchemy loads the old value first (active history); Athanor cannot in a setter, so the
+      // flush de-associates the rows the side held except the new ones. Deleting them as orphans
+      // would need each row and its own cascades: refused here, before anything changed.
+      if (rel.options.cascade === "all, delete-orphan") {
+        throw new ArgumentError(
+          `${rel.description} is not loaded, so replacing it would delete (delete-orphan) ${rel.uselist ? "the objects it holds" : "the object it holds"} ` +
+            `without Athanor knowing which. Load it first: await session.load(obj, "${rel.key}"), or the query's options(selectinload(${rel.description})).`,
+        );
+      }
+      replacedUnknown(obj, rel);
+    }
   }
   setRaw(obj, rel, rel.uselist ? [...(value as object[])] : value);
   markRelChanged(obj, rel);

@@ -56,6 +56,12 @@ export class InstanceState {
   }
 }
 
+/**
+ * The `relSnapshots` entry of a one-to-many side assigned while it was not loaded: what it held
+ * is not known, so the flush de-associates every row it held except the assigned ones.
+ */
+export const UNKNOWN_BEFORE: readonly object[] = Object.freeze([]);
+
 export interface Instrumented {
   [STATE]: InstanceState;
 }

@@ -13,12 +13,12 @@ import type { QueryResult } from "../../core/engine/types.js";
 import { topologicalSort } from "../../core/util/topological-sort.js";
 import { FlushError, StaleDataError } from "../errors.js";
 import { identityKey } from "../mapping/identity-key.js";
-import { EXPIRED, NOT_SET, STATE, type Instrumented } from "../mapping/instance-state.js";
+import { EXPIRED, NOT_SET, STATE, UNKNOWN_BEFORE, type Instrumented } from "../mapping/instance-state.js";
 import type { Mapper, RelationshipProperty } from "../mapping/mapper.js";
 import { columnOf } from "../mapping/join-condition.js";
 import { checkInsertValues, checkUpdateValues } from "./check-values.js";
 import type { IdentityMap } from "../session/identity-map.js";
-import { and } from "../../core/sql/operators.js";
+import { and, not, or } from "../../core/sql/operators.js";
 import type { Predicate } from "../../core/sql/expression.js";
 
 export interface FlushSession {
@@ -145,7 +145,7 @@ function removeFromCollections(session: FlushSession, parents: readonly Instrume
     if (state.relSnapshots === undefined) continue;
     for (const rel of state.mapper.relationships) {
       const before = state.relSnapshots.get(rel.index) as Instrumented[] | undefined;
-      if (rel.direction !== "one-to-many" || before === undefined) continue;
+      if (rel.direction !== "one-to-many" || before === undefined || before === UNKNOWN_BEFORE) continue;
       const now = new Set((relValue(parent, rel) as Instrumented[] | undefined) ?? []);
       for (const child of before) {
         if (now.has(child) || owners.has(child) || child[STATE].status !== "persistent") continue;
@@ -162,6 +162,40 @@ function removeFromCollections(session: FlushSession, parents: readonly Instrume
     }
   }
   return changed;
+}
+
+/**
+ * One-to-many sides assigned while they were not loaded (`user.orders = [o]` on a user whose
+ * orders were never read; `UNKNOWN_BEFORE`): the rows they held are not known, so one UPDATE
+ * de-associates every row pointing at the parent except the assigned ones, as SQLAlchemy
+ * de-associates the old collection it loads first. Objects in the session see the NULL too.
+ */
+async function deassociateReplaced(session: FlushSession, parents: readonly Instrumented[]): Promise<void> {
+  for (const parent of parents) {
+    const state = parent[STATE];
+    if (state.relSnapshots === undefined) continue;
+    for (const rel of state.mapper.relationships) {
+      if (state.relSnapshots.get(rel.index) !== UNKNOWN_BEFORE) continue;
+      const value = relValue(parent, rel);
+      const kept = (rel.uselist ? value ?? [] : value === null || value === undefined ? [] : [value]) as Instrumented[];
+      const keys = rel.pairs.map(([local, remote]) => [rel.target.columnFor(remote), state.values[state.mapper.columnFor(local).index]] as const);
+      const pk = rel.target.primaryKey;
+      const keep = kept.length === 0 ? undefined
+        : pk.length === 1 ? not(pk[0]!.attribute.eqAny(kept.map((k) => k[STATE].values[pk[0]!.index]) as never[]))
+        : not(or(...kept.map((k) => and(...pk.map((c) => c.attribute.eq(k[STATE].values[c.index] as never))))));
+      const set: Record<string, unknown> = {};
+      for (const [col] of keys) set[col.spec.name] = null;
+      const where = and(...keys.map(([col, v]) => col.attribute.eq(v as never)), ...(keep === undefined ? [] : [keep]));
+      await session.run(update(rel.target.table).set(set).where(where).node);
+      const keptSet = new Set(kept);
+      for (const obj of session.identityMap.all()) {
+        const os = (obj as Instrumented)[STATE];
+        if (os.mapper !== rel.target || keptSet.has(obj as Instrumented) || !keys.every(([col, v]) => os.values[col.index] === v)) continue;
+        for (const [col] of keys) os.values[col.index] = null;
+        if (rel.back !== undefined && relValue(obj as Instrumented, rel.back) === parent) os.rels![rel.back.index] = null;
+      }
+    }
+  }
 }
 
 /** Entity types ordered so referenced tables come first. */
@@ -535,6 +569,7 @@ export async function flush(session: FlushSession): Promise<void> {
   const toUpdate = new Set([...dirty, ...deassociated, ...[...owners.keys()].filter((c) => c[STATE].status === "persistent" && c[STATE].changes?.size)]);
   // A row this flush deletes needs no UPDATE first (an orphan's foreign key set to NULL, say).
   for (const obj of toUpdate) if (!pending.includes(obj) && !session.deleted.has(obj)) await updateDirty(session, obj);
+  await deassociateReplaced(session, dirty);
   const associations: AssociationRows = new Map();
   // A synchronous check first: a 10,000-object insert should not make 10,000 async calls that
   // find nothing to write.

@@ -5,7 +5,7 @@
  * exact statements it sends.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createEngine, joinedload, select, selectinload, Session, type Engine } from "../../../src/index.js";
+import { ArgumentError, createEngine, joinedload, select, selectinload, Session, type Engine } from "../../../src/index.js";
 import { assertQueryCount, withStatements } from "../../../src/testing/assert-sql.js";
 import { backends } from "../../support/backends.js";
 import { Backrefs, Crate, Essay, Marble, Passport, Person, seedBackrefs, tableRows, Writer } from "./backrefs-models.js";
@@ -174,6 +174,65 @@ describe.each(backends)("backPopulates: the last assignment wins ($name)", (back
       e10.writer = cy;
       const { statements } = await withStatements(engine, () => session.flush());
       expect(statements.map((s) => [s.sql, s.params])).toEqual([["UPDATE essays SET writer_id=$1 WHERE essays.id = $2", [3, 10]]]);
+    });
+  });
+
+  describe("a side assigned while it was never loaded", () => {
+    it("bob.essays = [e10] with bob's essays unloaded: the essays bob had are de-associated by one UPDATE", async () => {
+      await using session = new Session(engine);
+      const [ann] = await writersWithEssays(session, 1);
+      const bob = (await session.get(Writer, 2))!;
+      const e12 = (await session.get(Essay, 12))!;
+      const e10 = essaysOf(ann!)[0]!;
+      await assertQueryCount(engine, 0, async () => {
+        bob.essays = [e10];
+      });
+      expect(ids(essaysOf(ann!))).toEqual([11]);
+      const { statements } = await withStatements(engine, () => session.flush());
+      expect(statements.map((s) => [s.sql, s.params])).toEqual([
+        ["UPDATE essays SET writer_id=$1 WHERE essays.id = $2", [2, 10]],
+        ["UPDATE essays SET writer_id=$1 WHERE essays.writer_id = $2 AND NOT (essays.id = ANY($3))", [null, 2, [10]]],
+      ]);
+      // The essay bob held, loaded in this session, sees it too.
+      expect(e12.writerId).toBeNull();
+      expect(e12.writer).toBeNull();
+      await session.commit();
+      expect((await essayOwners()).slice(0, 3)).toEqual([[10, 2], [11, 1], [12, null]]);
+    });
+
+    it("bob.essays = [] with bob's essays unloaded de-associates all of them", async () => {
+      await using session = new Session(engine);
+      const bob = (await session.get(Writer, 2))!;
+      bob.essays = [];
+      const { statements } = await withStatements(engine, () => session.flush());
+      expect(statements.map((s) => [s.sql, s.params])).toEqual([["UPDATE essays SET writer_id=$1 WHERE essays.writer_id = $2", [null, 2]]]);
+    });
+
+    it("passport.holder = pia with pia's passport unloaded: her old passport loses its holder in the database", async () => {
+      await using session = new Session(engine);
+      const pia = (await session.get(Person, 1))!;
+      const p31 = (await session.get(Passport, 31))!;
+      p31.holder = pia;
+      expect(pia.passport).toBe(p31);
+      const { statements } = await withStatements(engine, () => session.flush());
+      expect(statements.map((s) => [s.sql, s.params])).toEqual([
+        ["UPDATE passports SET person_id=$1 WHERE passports.id = $2", [1, 31]],
+        ["UPDATE passports SET person_id=$1 WHERE passports.person_id = $2 AND NOT (passports.id = ANY($3))", [null, 1, [31]]],
+      ]);
+      await session.commit();
+      expect(await tableRows(engine, "SELECT id, person_id FROM passports ORDER BY id")).toEqual([[30, null], [31, 1]]);
+    });
+
+    it("replacing an unloaded delete-orphan collection is refused before anything changes", async () => {
+      await using session = new Session(engine);
+      const c1 = (await session.get(Crate, 1))!;
+      const m22 = (await session.get(Marble, 22))!;
+      await assertQueryCount(engine, 0, async () => {
+        expect(() => (c1.marbles = [m22])).toThrow(ArgumentError);
+        expect(() => (c1.marbles = [m22])).toThrow('Crate.marbles is not loaded, so replacing it would delete (delete-orphan) the objects it holds without Athanor knowing which. Load it first: await session.load(obj, "marbles")');
+        await session.flush();
+      });
+      expect(m22.crateId).toBe(2);
     });
   });
 
