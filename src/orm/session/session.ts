@@ -4,7 +4,6 @@
  * a second concurrent call fails before any SQL is sent.
  */
 import { InvalidRequestError, ArgumentError, ResourceClosedError } from "../../core/errors.js";
-import { checkTransactionOptions, mergeTransactionOptions, type TransactionOptions } from "../../core/engine/transaction-options.js";
 import { bindParams, compile } from "../../core/compiler/compiler.js";
 import type { Engine } from "../../core/engine/engine.js";
 import type { QueryResult } from "../../core/engine/types.js";
@@ -33,12 +32,14 @@ import { checkKeyValues } from "../unit-of-work/check-values.js";
 import { NPlusOneDetector, type NPlusOneMode } from "./n-plus-one.js";
 import { keepShape } from "../mapping/shapes.js";
 import { refreshAll, refreshAttributes, type RefreshableName, type RefreshHost } from "./refresh.js";
-import { OperationGuard } from "./operation-guard.js";
-import { SessionTransaction, type ChangeFrame } from "./transaction.js";
+import type { ChangeFrame } from "./transaction.js";
+import { TransactionControl, type BeginOptions, type SessionTransactionOptions } from "./transaction-control.js";
 import { restoreAfterRollback, restoreAfterSavepointRollback, undoFrames } from "./transaction-objects.js";
 import { NestedTransaction, type SavepointHost } from "./nested-transaction.js";
 
-export interface SessionOptions extends TransactionOptions {
+export type { BeginOptions };
+
+export interface SessionOptions extends SessionTransactionOptions {
   /** Expire every object at commit, so the next read sees the database (default true, as SQLAlchemy). */
   readonly expireOnCommit?: boolean;
   /** Flush pending changes before each query (default true). */
@@ -48,17 +49,11 @@ export interface SessionOptions extends TransactionOptions {
    * (an N+1, session/n-plus-one.ts): "warn" (default), "raise" (for test suites) or "ignore".
    */
   readonly nPlusOne?: NPlusOneMode;
-  /**
-   * Milliseconds each transaction may take, from its first statement: after that no statement is
-   * sent and it does not commit (TransactionDeadlineError). Default: no limit.
+  /*
+   * Also isolationLevel, readOnly, deferrable (every transaction's, over the engine's) and
+   * transactionTimeout: milliseconds each transaction may take from its first statement, after
+   * which no statement is sent and it does not commit (TransactionDeadlineError).
    */
-  readonly transactionTimeout?: number;
-}
-
-/** `session.begin(fn, options)`: this transaction's isolation, access mode and deadline. */
-export interface BeginOptions extends TransactionOptions {
-  /** Milliseconds from now after which no statement is sent and nothing commits. */
-  readonly timeout?: number;
 }
 
 /** `Table`: the entity `get()` selects; an option starting elsewhere does not compile (typing/applicable.ts). */
@@ -83,33 +78,28 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Savep
   readonly expireOnCommit: boolean;
   readonly autoflush: boolean;
   private readonly nPlusOne: NPlusOneDetector;
-  private readonly guard = new OperationGuard();
-  private tx: SessionTransaction | undefined;
-  private readonly transactionOptions: TransactionOptions | undefined;
-  private readonly transactionTimeout: number | undefined;
+  private readonly transactions: TransactionControl;
 
   constructor(readonly engine: Engine, options: SessionOptions = {}) {
     this.expireOnCommit = options.expireOnCommit ?? true;
     this.autoflush = options.autoflush ?? true;
     this.nPlusOne = new NPlusOneDetector(options.nPlusOne ?? "warn");
-    const { isolationLevel, readOnly, deferrable, transactionTimeout } = options;
-    const txOptions = { isolationLevel, readOnly, deferrable };
-    checkTransactionOptions(mergeTransactionOptions(txOptions));
-    this.transactionOptions = mergeTransactionOptions(txOptions);
-    if (transactionTimeout !== undefined && !(typeof transactionTimeout === "number" && transactionTimeout > 0)) {
-      throw new ArgumentError(`transactionTimeout must be a number of milliseconds > 0, got ${String(transactionTimeout)}`);
-    }
-    this.transactionTimeout = transactionTimeout;
+    this.transactions = new TransactionControl(engine, options);
   }
 
-  /** The current transaction, begun lazily (autobegin): one per commit/rollback cycle. */
-  private transaction(): SessionTransaction {
-    const tx = this.tx;
-    if (tx !== undefined && (tx.state === "active" || tx.state === "failed")) return tx;
+  private get guard() {
+    return this.transactions.guard;
+  }
+
+  /** The current transaction (autobegin; transaction-control.ts). */
+  private transaction() {
     this.closed = false;
-    const deadline = this.transactionTimeout === undefined ? undefined : Date.now() + this.transactionTimeout;
-    const options = mergeTransactionOptions(this.engine.transactionDefaults, this.transactionOptions);
-    return (this.tx = new SessionTransaction(this.engine, { options, deadline }));
+    return this.transactions.current;
+  }
+
+  /** For tests and tools: the transaction in progress, if any. */
+  private get tx() {
+    return this.transactions.existing;
   }
 
   // ---- SessionLink / LoadingSession -------------------------------------------------------
@@ -337,7 +327,7 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Savep
       await this.flushInner();
       const tx = this.transaction();
       await tx.commit();
-      this.tx = undefined; // a later rollback() must not undo what this one committed
+      this.transactions.take(); // a later rollback() must not undo what this one committed
       // Rows deleted in the committed transaction are gone: their objects are detached (SQLAlchemy).
       for (const frame of tx.frames) {
         for (const obj of frame.deleted) {
@@ -359,8 +349,7 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Savep
   }
 
   private async rollbackInner(): Promise<void> {
-    const tx = this.tx;
-    this.tx = undefined;
+    const tx = this.transactions.take();
     if (tx !== undefined) await tx.rollback();
     restoreAfterRollback(this, tx?.frames ?? []);
   }
@@ -375,15 +364,7 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Savep
     // As SQLAlchemy's close(): the transaction is rolled back on the connection, but the objects
     // are not expired. They are detached with what they had loaded (only rollback() expires).
     // An engine disposed first has closed the connection already; closing still detaches objects.
-    this.guard.revokeBlock();
-    const tx = this.tx;
-    this.tx = undefined;
-    const inFlight = this.guard.inFlight;
-    if (inFlight !== undefined) {
-      // PGlite cannot cancel a statement; its connection is freed as soon as the statement ends.
-      if (tx !== undefined && this.engine.driverName !== "pglite") await tx.cancel();
-      await inFlight.catch(() => undefined);
-    }
+    const tx = await this.transactions.stopForClose();
     if (tx !== undefined) {
       await tx.rollback().catch((e: unknown) => {
         if (!(e instanceof ResourceClosedError)) throw e;
@@ -416,31 +397,7 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Savep
    * already began a transaction, or from another task while one runs (ConcurrentSessionUseError).
    */
   async begin<T>(fn: (session: this) => Promise<T>, options: BeginOptions = {}): Promise<T> {
-    if (this.guard.insideBlock()) {
-      throw new InvalidRequestError(
-        "session.begin() was called inside session.begin(): a nested begin would commit the outer work. " +
-          "Use session.beginNested() for a SAVEPOINT inside the transaction.",
-      );
-    }
-    this.guard.check("begin()");
-    const { timeout, ...txOptions } = options;
-    checkTransactionOptions(txOptions);
-    if (timeout !== undefined && !(typeof timeout === "number" && timeout > 0)) {
-      throw new ArgumentError(`begin(): timeout must be a number of milliseconds > 0, got ${String(timeout)}`);
-    }
-    const tx = this.transaction();
-    if (tx.began || tx.state === "failed") {
-      throw new InvalidRequestError(
-        "A transaction is already begun on this Session (a write or flush ran before begin()): session.begin(fn) would " +
-          "commit that work too. Call await session.commit() or session.rollback() first, or use session.beginNested().",
-      );
-    }
-    const sessionDeadline = this.transactionTimeout === undefined ? undefined : Date.now() + this.transactionTimeout;
-    const ownDeadline = timeout === undefined ? undefined : Date.now() + timeout;
-    tx.configure({
-      options: mergeTransactionOptions(this.engine.transactionDefaults, this.transactionOptions, txOptions),
-      deadline: sessionDeadline === undefined ? ownDeadline : ownDeadline === undefined ? sessionDeadline : Math.min(sessionDeadline, ownDeadline),
-    });
+    this.transactions.prepareBegin(options);
     return this.guard.runBlock("begin()", async () => {
       let result: T;
       try {
