@@ -85,7 +85,7 @@ describe.each(serverCases)("random backend kills mid-unit-of-work ($name)", (c) 
       refusedUntilRollback: 0, usableAfterBeginFailure: 0, violations: [],
     };
     const started = performance.now();
-    for (let i = 0; tally.killsMidUnit < KILLS && i < KILLS * 4; i++) {
+    for (let i = 0; tally.killsMidUnit < KILLS && i < KILLS * 10; i++) {
       const tag = `unit-${i}`;
       const session = new Session(engine);
       let ended = false;

@@ -211,8 +211,12 @@ class Get implements Cmd {
   check = (m: Readonly<Model>) => visible(m as Model, this.key()) != null;
   async run(m: Model, r: Real) {
     const key = this.key();
+    // A loaded object in the identity map is returned with no SQL, so without an autoflush
+    // (SQLAlchemy's get() too); anything else is a query, which autoflushes first.
+    const known = r.objects.get(key);
+    const hit = known !== undefined && r.session.contains(known) && m.view.get(key)?.loaded === true && persistent(m, key);
     const obj: Parent | Child | null = this.parent ? await r.session.get(Parent, this.id) : await r.session.get(Child, this.id);
-    applyPending(m); // autoflush
+    if (!hit) applyPending(m); // autoflush
     expect(obj).not.toBeNull();
     if (m.view.has(key)) expect(obj).toBe(r.objects.get(key));
     r.objects.set(key, obj!);
