@@ -217,9 +217,11 @@ export function noload(attr: Attr | "*"): AnyLoad {
 export const defaultload = <O extends string, T, K extends string>(attr: Step<O, T, K>) => root.defaultload(attr);
 
 /**
- * Adds `where` to every load of `entity` that the statement makes: the statement's own rows when
- * it selects that entity, and each selectin / subquery / immediate load that reaches it
- * (SQLAlchemy's with_loader_criteria). `withLoaderCriteria(Order, Order.total.gt(100))`.
+ * Adds `where` to every load of `entity` that the statement makes (SQLAlchemy's
+ * with_loader_criteria): its rows when the statement selects it (WHERE), the statement's own joins
+ * to it (ON, also to an alias), joined eager loads (ON, against the join's alias) and each
+ * selectin / subquery / immediate load that reaches it; and later `session.load()` / `refresh()`
+ * of the objects the statement loaded. `withLoaderCriteria(Order, Order.total.gt(100))`.
  */
 export function withLoaderCriteria(entity: MappedClass | EntityStatics, where: Predicate): Load {
   const { mapper } = entityOf(entity, "withLoaderCriteria()");

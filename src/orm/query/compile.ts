@@ -6,7 +6,6 @@
  */
 import { ArgumentError } from "../../core/errors.js";
 import { freeze, type AliasNode, type ExprNode, type FromNode, type SelectNode, type TableNode } from "../../core/sql/nodes.js";
-import { leafFroms } from "../../core/compiler/compiler.js";
 import type { EntityLike } from "../mapping/instrumented.js";
 import type { Mapper } from "../mapping/mapper.js";
 import { buildPathTree, TreeRoot, type ChildLoad, type PathNode } from "../loading/path-options.js";

@@ -5,7 +5,7 @@
  */
 import { leafFroms } from "../../../core/compiler/compiler.js";
 import { Expression, type Predicate } from "../../../core/sql/expression.js";
-import { freeze, type AliasNode, type ColumnNode, type ExprNode, type FromNode, type TableNode } from "../../../core/sql/nodes.js";
+import { freeze, type AliasNode, type ExprNode, type FromNode, type TableNode } from "../../../core/sql/nodes.js";
 import { relationshipJoin } from "../../mapping/join-condition.js";
 import { AliasedEntity } from "../../query/aliased.js";
 import type { QueryBuilder } from "../query-builder.js";
