@@ -8,6 +8,7 @@
  * Options that carry values (criteria with `.and(...)`, `.of(alias)`, withLoaderCriteria) are
  * not keyed: such a call builds the same statement for itself alone.
  */
+import { ArgumentError } from "../../core/errors.js";
 import { bindparam } from "../../core/sql/expression.js";
 import type { EntityStatics } from "../mapping/declarative.js";
 import type { Mapper } from "../mapping/mapper.js";
@@ -81,4 +82,29 @@ function idOf(mapper: Mapper): number {
   let id = mapperIds.get(mapper);
   if (id === undefined) mapperIds.set(mapper, (id = nextMapperId++));
   return id;
+}
+
+/** get()'s `key` argument as one value per primary-key column: a value, an array, or an object by attribute name. */
+export function normalizeKey(mapper: Mapper, key: unknown): unknown[] {
+  const pk = mapper.primaryKey;
+  if (key === undefined || key === null) throw new ArgumentError(`get(${mapper.name}, ${String(key)}): a primary key value is required.`);
+  if (pk.length === 1) {
+    if (Array.isArray(key)) {
+      if (key.length !== 1) throw new ArgumentError(`get(${mapper.name}): the primary key has 1 column, got ${key.length} values.`);
+      return [...(key as unknown[])];
+    }
+    return [key];
+  }
+  if (Array.isArray(key)) {
+    if (key.length !== pk.length) throw new ArgumentError(`get(${mapper.name}): the primary key has ${pk.length} columns (${pk.map((c) => c.key).join(", ")}), got ${key.length} values.`);
+    return [...(key as unknown[])];
+  }
+  if (typeof key === "object") {
+    return pk.map((c) => {
+      const v = (key as Record<string, unknown>)[c.key];
+      if (v === undefined) throw new ArgumentError(`get(${mapper.name}): missing primary key attribute "${c.key}".`);
+      return v;
+    });
+  }
+  throw new ArgumentError(`get(${mapper.name}): the primary key has ${pk.length} columns; pass [${pk.map((c) => c.key).join(", ")}] or an object.`);
 }

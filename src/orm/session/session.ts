@@ -27,14 +27,14 @@ import { flush, type FlushSession } from "../unit-of-work/flush.js";
 import { IdentityMap } from "./identity-map.js";
 import { Result } from "./result.js";
 import { explicitLoad, type LoadPath } from "./explicit-load.js";
-import { cachedGetStatement, getStatement, keyParam } from "./get-statement.js";
+import { cachedGetStatement, getStatement, keyParam, normalizeKey } from "./get-statement.js";
 import { checkKeyValues } from "../unit-of-work/check-values.js";
 import { NPlusOneDetector, type NPlusOneMode } from "./n-plus-one.js";
 import { keepShape } from "../mapping/shapes.js";
 import { refreshAll, refreshAttributes, type RefreshableName, type RefreshHost } from "./refresh.js";
 import type { ChangeFrame } from "./transaction.js";
 import { TransactionControl, type BeginOptions, type SessionTransactionOptions } from "./transaction-control.js";
-import { restoreAfterRollback, restoreAfterSavepointRollback, undoFrames } from "./transaction-objects.js";
+import { detachAll, restoreAfterFailedFlush, restoreAfterRollback, restoreAfterSavepointRollback, snapshotValues, undoFrames } from "./transaction-objects.js";
 import { NestedTransaction, type SavepointHost } from "./nested-transaction.js";
 
 export type { BeginOptions };
@@ -290,9 +290,7 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Savep
 
   private async flushInner(): Promise<void> {
     if (this.pending.size === 0 && this.dirty.size === 0 && this.deleted.size === 0) return;
-    // The values each new object had, restored if the flush fails: one array of the objects and
-    // one of all their values end to end, not two small arrays per object (a 10,000-row flush
-    // made 20,000 of them, only for the error path).
+    // The values each new object had, restored if the flush fails.
     const objects = [...this.pending];
     const saved = snapshotValues(objects);
     const tx = this.transaction();
@@ -303,14 +301,7 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Savep
     } catch (error) {
       // Nothing half-written: the transaction (or the savepoint the flush ran in) is failed and
       // the session refuses SQL until rollback(), as SQLAlchemy's PendingRollbackError does.
-      let at = 0;
-      for (const obj of objects) {
-        const state = obj[STATE];
-        if (state.status === "persistent") this.identityMap.delete(state.mapper, state.identityKey);
-        state.status = "pending";
-        state.values = saved.slice(at, (at += state.values.length));
-        this.pending.add(obj);
-      }
+      restoreAfterFailedFlush(this, objects, saved);
       tx.flushFailed(error);
       throw error;
     }
@@ -371,19 +362,7 @@ export class Session implements LoadingSession, SessionLink, FlushSession, Savep
       });
       undoFrames(this, tx.frames);
     }
-    this.identityMap.forEach((obj) => {
-      const state = (obj as Instrumented)[STATE];
-      state.session = undefined;
-      state.status = "detached";
-    });
-    for (const obj of this.pending) {
-      obj[STATE].session = undefined;
-      obj[STATE].status = "transient";
-    }
-    this.identityMap.clear();
-    this.pending.clear();
-    this.dirty.clear();
-    this.deleted.clear();
+    detachAll(this);
     this.closed = true;
   }
 
@@ -563,40 +542,7 @@ function statementNode(statement: unknown): StatementNode {
   throw new ArgumentError(`execute() expects a statement (select, insert, update, delete), got ${describeValue(statement)}.`);
 }
 
-function normalizeKey(mapper: Mapper, key: unknown): unknown[] {
-  const pk = mapper.primaryKey;
-  if (key === undefined || key === null) throw new ArgumentError(`get(${mapper.name}, ${String(key)}): a primary key value is required.`);
-  if (pk.length === 1) {
-    if (Array.isArray(key)) {
-      if (key.length !== 1) throw new ArgumentError(`get(${mapper.name}): the primary key has 1 column, got ${key.length} values.`);
-      return [...(key as unknown[])];
-    }
-    return [key];
-  }
-  if (Array.isArray(key)) {
-    if (key.length !== pk.length) throw new ArgumentError(`get(${mapper.name}): the primary key has ${pk.length} columns (${pk.map((c) => c.key).join(", ")}), got ${key.length} values.`);
-    return [...(key as unknown[])];
-  }
-  if (typeof key === "object") {
-    return pk.map((c) => {
-      const v = (key as Record<string, unknown>)[c.key];
-      if (v === undefined) throw new ArgumentError(`get(${mapper.name}): missing primary key attribute "${c.key}".`);
-      return v;
-    });
-  }
-  throw new ArgumentError(`get(${mapper.name}): the primary key has ${pk.length} columns; pass [${pk.map((c) => c.key).join(", ")}] or an object.`);
-}
-
 // A session that is never used keeps the hidden classes of Session, IdentityMap and their
 // fields alive between sessions, so the flush and loading code compiled against them is not
 // thrown away by a GC that finds no session alive (see mapping/shapes.ts).
 keepShape(new Session(undefined as unknown as Engine));
-
-function snapshotValues(objects: readonly Instrumented[]): unknown[] {
-  const saved: unknown[] = [];
-  for (let i = 0; i < objects.length; i++) {
-    const values = objects[i]![STATE].values;
-    for (let j = 0; j < values.length; j++) saved.push(values[j]);
-  }
-  return saved;
-}

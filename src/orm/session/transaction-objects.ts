@@ -6,6 +6,8 @@
  *   the identity map is expired (the next read goes to the database);
  * - of a savepoint: the same for what happened since the SAVEPOINT, and only the objects changed
  *   since then (flushed or not) are expired.
+ *
+ * Also what a failed flush and close() do to them (restoreAfterFailedFlush, detachAll).
  */
 import { STATE, type Instrumented } from "../mapping/instance-state.js";
 import type { IdentityMap } from "./identity-map.js";
@@ -92,4 +94,49 @@ export function undoFrames(session: RollbackTarget, frames: readonly ChangeFrame
   }
   session.deleted.clear();
   session.dirty.clear();
+}
+
+/**
+ * The values of the objects a flush is about to insert, end to end in one array (not two small
+ * arrays per object: a 10,000-row flush made 20,000 of them, only for the error path).
+ */
+export function snapshotValues(objects: readonly Instrumented[]): unknown[] {
+  const saved: unknown[] = [];
+  for (let i = 0; i < objects.length; i++) {
+    const values = objects[i]![STATE].values;
+    for (let j = 0; j < values.length; j++) saved.push(values[j]);
+  }
+  return saved;
+}
+
+/** A flush failed: the objects it was inserting are pending again, with the values they had. */
+export function restoreAfterFailedFlush(session: RollbackTarget, objects: readonly Instrumented[], saved: readonly unknown[]): void {
+  let at = 0;
+  for (const obj of objects) {
+    const state = obj[STATE];
+    if (state.status === "persistent") session.identityMap.delete(state.mapper, state.identityKey);
+    state.status = "pending";
+    state.values = saved.slice(at, (at += state.values.length));
+    session.pending.add(obj);
+  }
+}
+
+/**
+ * close(): persistent objects are detached with what they had loaded (not expired, as
+ * SQLAlchemy's close()), pending ones become transient, and the session forgets them all.
+ */
+export function detachAll(session: RollbackTarget): void {
+  session.identityMap.forEach((obj) => {
+    const state = (obj as Instrumented)[STATE];
+    state.session = undefined;
+    state.status = "detached";
+  });
+  for (const obj of session.pending) {
+    obj[STATE].session = undefined;
+    obj[STATE].status = "transient";
+  }
+  session.identityMap.clear();
+  session.pending.clear();
+  session.dirty.clear();
+  session.deleted.clear();
 }

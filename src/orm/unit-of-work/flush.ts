@@ -16,6 +16,7 @@ import { identityKey } from "../mapping/identity-key.js";
 import { EXPIRED, NOT_SET, STATE, UNKNOWN_BEFORE, type Instrumented } from "../mapping/instance-state.js";
 import type { Mapper, RelationshipProperty } from "../mapping/mapper.js";
 import { columnOf } from "../mapping/join-condition.js";
+import { collectAssociations, hasAssociationWork, writeAssociations, type AssociationRows } from "./associations.js";
 import { checkInsertValues, checkUpdateValues } from "./check-values.js";
 import type { IdentityMap } from "../session/identity-map.js";
 import { and, not, or } from "../../core/sql/operators.js";
@@ -393,75 +394,11 @@ async function updateDirty(session: FlushSession, obj: Instrumented): Promise<vo
   }
 }
 
-/** Whether collectAssociations() would look at any many-to-many relationship of `obj` (its skip rule). */
-function hasAssociationWork(obj: Instrumented, isNew: boolean): boolean {
-  const state = obj[STATE];
-  for (const rel of state.mapper.relationships) {
-    if (rel.direction !== "many-to-many" || relValue(obj, rel) === undefined) continue;
-    if (isNew || state.relSnapshots?.get(rel.index) !== undefined || state.relChanges?.has(rel.index)) return true;
-  }
-  return false;
-}
-
 function clearHistory(obj: Instrumented): void {
   const state = obj[STATE];
   state.changes = undefined;
   state.relChanges = undefined;
   state.relSnapshots = undefined;
-}
-
-/** Association rows to write, per secondary table, deduplicated (both sides of a back-populated many-to-many name each pair). */
-type AssociationRows = Map<import("../../core/schema/table.js").Table, Map<string, Record<string, unknown>>>;
-
-async function collectAssociations(session: FlushSession, obj: Instrumented, isNew: boolean, rows: AssociationRows): Promise<void> {
-  const state = obj[STATE];
-  for (const rel of state.mapper.relationships) {
-    if (rel.direction !== "many-to-many") continue;
-    const value = relValue(obj, rel) as Instrumented[] | undefined;
-    const snapshot = isNew ? undefined : (state.relSnapshots?.get(rel.index) as Instrumented[] | undefined);
-    if (value === undefined || (!isNew && snapshot === undefined && !state.relChanges?.has(rel.index))) continue;
-    const secondary = rel.secondary!;
-    const parentCols = rel.pairs.map(([local, s]) => ({ s, v: state.values[state.mapper.columnFor(local).index] }));
-    let added: readonly Instrumented[] = value;
-    if (snapshot !== undefined) {
-      // Diff against the collection as user code first saw it: push/splice/assignment alike.
-      const now = new Set(value);
-      const before = new Set(snapshot);
-      added = value.filter((t) => !before.has(t));
-      for (const gone of snapshot.filter((t) => !now.has(t))) {
-        const gs = gone[STATE];
-        const where = and(
-          ...parentCols.map(({ s, v }) => columnOf(secondary.node, s).eq(v)),
-          ...rel.secondaryPairs.map(([sc, t]) => columnOf(secondary.node, sc).eq(gs.values[gs.mapper.columnFor(t).index])),
-        );
-        await session.run(delete_(secondary).where(where).node);
-      }
-    } else if (!isNew) {
-      // Replaced without ever being read: the association rows become exactly its items.
-      await session.run(delete_(secondary).where(and(...parentCols.map(({ s, v }) => columnOf(secondary.node, s).eq(v)))).node);
-    }
-    const forTable = rows.get(secondary) ?? new Map<string, Record<string, unknown>>();
-    rows.set(secondary, forTable);
-    for (const target of added) {
-      const ts = target[STATE];
-      const row: Record<string, unknown> = {};
-      for (const { s, v } of parentCols) row[s.name] = v;
-      for (const [s, t] of rel.secondaryPairs) row[s.name] = ts.values[ts.mapper.columnFor(t).index];
-      const key = secondary.columns.map((c) => String(row[c.name])).join("\u0000");
-      forTable.set(key, row);
-    }
-  }
-}
-
-/** One INSERT per association table for the whole flush. */
-async function writeAssociations(session: FlushSession, rows: AssociationRows): Promise<void> {
-  for (const [table, byKey] of rows) {
-    const list = [...byKey.values()];
-    if (list.length === 0) continue;
-    const columns = Object.keys(list[0]!);
-    const stmt = list.length === 1 ? insert(table).values(list[0]!) : insert(table).fromArrays(columns, columns.map((c) => list.map((r) => r[c])));
-    await session.run(stmt.node);
-  }
 }
 
 /** `UPDATE child SET fk = NULL WHERE fk = <parent key>` for a deleted parent's unloaded children. */
